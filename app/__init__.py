@@ -1,0 +1,92 @@
+"""Tsunagari LMS: the application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import DEFAULT_SECRET_KEY, Config
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, CLI."""
+    app = Flask(__name__, instance_path=str(config_class.INSTANCE_DIR))
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False  # readable Japanese in API answers
+    check_production_config(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    return app
+
+
+def check_production_config(app: Flask) -> None:
+    if app.config["APP_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError(
+            "APP_ENV=production needs its own SECRET_KEY (for example: "
+            "python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+
+
+def init_extensions(app: Flask) -> None:
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                    render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page itself explains
+    login_manager.session_protection = "basic"
+
+    from app.services.accounts import load_user
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        return load_user(db.session, user_id)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.coordinate import bp as coordinate_bp
+    from app.learn import bp as learn_bp
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learn_bp)
+    app.register_blueprint(coordinate_bp, url_prefix="/coordinate")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.i18n import register_template_helpers as register_i18n
+
+    register_i18n(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+from app.guards import require_roles
+from app.models import Role
+
+bp = Blueprint("admin", __name__)
+require_roles(bp, Role.ADMIN)
+
+from app.admin import views  # noqa: E402,F401

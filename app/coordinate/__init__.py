@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+from app.guards import require_roles
+from app.models import Role
+
+bp = Blueprint("coordinate", __name__)
+require_roles(bp, Role.COORDINATOR, Role.ADMIN)
+
+from app.coordinate import views  # noqa: E402,F401

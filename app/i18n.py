@@ -1,0 +1,63 @@
+"""Language choice (Japanese first, English available) and label helpers for templates."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.models import AgeBand, OrganisationKind, Role, Sex
+
+AGE_BAND_LABELS = {
+    AgeBand.UNDER_20: _l("10代以下"),
+    AgeBand.AGE_20S: _l("20代"),
+    AgeBand.AGE_30S: _l("30代"),
+    AgeBand.AGE_40S: _l("40代"),
+    AgeBand.AGE_50S: _l("50代"),
+    AgeBand.AGE_60S: _l("60代"),
+    AgeBand.OVER_70: _l("70代以上"),
+}
+SEX_LABELS = {
+    Sex.FEMALE: _l("女性"),
+    Sex.MALE: _l("男性"),
+    Sex.OTHER: _l("その他"),
+    Sex.NO_ANSWER: _l("回答しない"),
+}
+ROLE_LABELS = {
+    Role.TRAINEE: _l("受講者"),
+    Role.COORDINATOR: _l("担当者"),
+    Role.ADMIN: _l("管理者"),
+}
+ORG_KIND_LABELS = {
+    OrganisationKind.PREFECTURE: _l("都道府県"),
+    OrganisationKind.MUNICIPALITY: _l("市区町村"),
+    OrganisationKind.WELFARE_COUNCIL: _l("社会福祉協議会"),
+    OrganisationKind.NPO: _l("NPO法人"),
+    OrganisationKind.SCHOOL: _l("学校"),
+    OrganisationKind.UNIVERSITY: _l("大学"),
+    OrganisationKind.COMPANY: _l("企業"),
+    OrganisationKind.OTHER: _l("その他"),
+}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages, default=languages[0]) or languages[0]
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _labels():
+        from flask_babel import get_locale
+
+        return {
+            "AGE_BAND_LABELS": AGE_BAND_LABELS,
+            "SEX_LABELS": SEX_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "ORG_KIND_LABELS": ORG_KIND_LABELS,
+            "current_locale": str(get_locale()),
+        }

@@ -1,0 +1,20 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+from app.models.audit import AuditEvent
+from app.models.municipality import Municipality, Prefecture
+from app.models.organisation import Membership, Organisation, OrganisationKind
+from app.models.user import AgeBand, OneTimeToken, Role, Sex, TokenPurpose, User
+
+__all__ = [
+    "AgeBand",
+    "AuditEvent",
+    "Membership",
+    "Municipality",
+    "OneTimeToken",
+    "Organisation",
+    "OrganisationKind",
+    "Prefecture",
+    "Role",
+    "Sex",
+    "TokenPurpose",
+    "User",
+]

@@ -1,0 +1,111 @@
+"""Accounts, roles and one-time links."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from app.models.municipality import Municipality
+    from app.models.organisation import Membership
+
+
+class Role(enum.Enum):
+    TRAINEE = "trainee"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class AgeBand(enum.Enum):
+    UNDER_20 = "under_20"  # 10代以下
+    AGE_20S = "20s"
+    AGE_30S = "30s"
+    AGE_40S = "40s"
+    AGE_50S = "50s"
+    AGE_60S = "60s"
+    OVER_70 = "70_plus"  # 70代以上
+
+
+class Sex(enum.Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    NO_ANSWER = "no_answer"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased; NULL for accounts without e-mail (pupils).
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(60))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.TRAINEE, index=True)
+    municipality_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("municipality.code"), index=True
+    )
+    # Used only for statistics; never shown to coordinators per person.
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand))
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change so other sessions (remember-me cookies) stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    municipality: Mapped[Municipality | None] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role is Role.COORDINATOR
+
+
+class TokenPurpose(enum.Enum):
+    PASSWORD_RESET = "password_reset"
+    INVITE = "invite"
+
+
+class OneTimeToken(db.Model):
+    """A one-time link (password reset, coordinator invitation); only its hash is stored."""
+
+    __tablename__ = "one_time_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

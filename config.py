@@ -1,0 +1,81 @@
+"""Configuration read from environment variables, with safe development defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+# A known value so production can refuse it; development needs no set-up.
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url: str | None) -> str:
+    """Normalise a DATABASE_URL so every PostgreSQL URL uses the psycopg 3 driver."""
+    if not url:
+        return f"sqlite:///{INSTANCE_DIR / 'tsunagari.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    APP_ENV = os.environ.get("APP_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    INSTANCE_DIR = INSTANCE_DIR
+    # Public base URL used in e-mails and certificate QR codes when no request is active.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Mail: without MAIL_SERVER, messages go to the console and instance/mail.log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Tsunagari LMS <no-reply@localhost>")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", APP_ENV == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; forms left open stay usable
+
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+
+    RESET_TOKEN_HOURS = int(os.environ.get("RESET_TOKEN_HOURS", "2"))
+    INVITE_TOKEN_DAYS = int(os.environ.get("INVITE_TOKEN_DAYS", "7"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+
+
+class TestConfig(Config):
+    TESTING = True
+    APP_ENV = "testing"
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) if os.environ.get(
+        "TEST_DATABASE_URL") else "sqlite://"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = ""
+    SERVER_NAME = "localhost"
+    SESSION_COOKIE_SECURE = False
