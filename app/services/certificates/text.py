@@ -22,13 +22,28 @@ _RUBY = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 PT_PER_MM = 72 / 25.4
 
 
+def _overhang_em(base: str, reading: str) -> float:
+    """Return how far a long reading may reach over each neighbour, in em of the base text."""
+    # Readings are set at half size. Letting them overhang the neighbours by a
+    # quarter em (JIS X 4051 allows up to one reading character over kana)
+    # avoids the gaps an over-wide reading would open in the line.
+    excess = len(reading) * 0.5 - len(base)
+    return min(max(excess / 2, 0.0), 0.25)
+
+
 def furigana(text: str) -> Markup:
     """Escape text and turn {漢字|かんじ} into <ruby> markup."""
     out: list[str] = []
     pos = 0
     for match in _RUBY.finditer(text):
         out.append(escape(text[pos : match.start()]))
-        out.append(Markup("<ruby>{}<rt>{}</rt></ruby>").format(match.group(1), match.group(2)))
+        base, reading = match.group(1), match.group(2)
+        overhang = _overhang_em(base, reading)
+        if overhang:
+            tag = Markup('<ruby style="margin: 0 -{}em">').format(f"{overhang:.2f}")
+        else:
+            tag = Markup("<ruby>")
+        out.append(tag + Markup("{}<rt>{}</rt></ruby>").format(base, reading))
         pos = match.end()
     out.append(escape(text[pos:]))
     return Markup("").join(out)
