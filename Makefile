@@ -1,0 +1,65 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask
+export FLASK_APP := wsgi.py
+
+# Debian packages the app needs at run time (WeasyPrint's Pango, the Japanese font)
+# and the tools the tests use to look inside PDFs (pdftoppm, pdftotext, zbarimg).
+RUN_DEBS  := fonts-ipaexfont libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := $(RUN_DEBS) poppler-utils zbar-tools
+
+.PHONY: run test setup venv system-deps system-deps-test translations db bench lint clean
+
+run: setup
+	@echo ""
+	@echo "Tsunagari LMS: http://127.0.0.1:5000  (demo accounts printed above; Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+setup: venv system-deps translations db
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Installs missing Debian packages when run as root; otherwise prints the apt line.
+define ensure_debs
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages: $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages. Please run: sudo apt-get install $$missing"; \
+	  fi; \
+	fi
+endef
+
+system-deps:
+	$(call ensure_debs,$(RUN_DEBS))
+
+system-deps-test:
+	$(call ensure_debs,$(TEST_DEBS))
+
+translations: venv
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+db: venv
+	$(FLASK) db upgrade
+	$(FLASK) municipalities load
+	$(FLASK) content import-defaults
+	$(FLASK) demo
+
+test: venv system-deps-test translations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check app tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,112 @@
+"""Access matrix: every route x every role, with objects inside and outside the viewer's scope.
+
+A route added to the app without a row here fails `test_every_route_is_in_the_matrix`."""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import Role
+from tests.conftest import csrf_token, login
+from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
+
+# Blueprint -> roles that may use it. Anonymous users are sent to the login page.
+PROTECTED = {
+    "learn": {Role.TRAINEE, Role.COORDINATOR, Role.ADMIN},
+    "coordinate": {Role.COORDINATOR, Role.ADMIN},
+    "admin": {Role.ADMIN},
+}
+OPEN = {"public", "auth", "static"}
+
+
+@pytest.fixture()
+def world(app):
+    own = make_organisation(municipality="292095", name="生駒市")
+    other = make_organisation(municipality="142166", name="座間市")
+    users = {
+        Role.TRAINEE: make_trainee(email="trainee@example.jp"),
+        Role.COORDINATOR: make_coordinator(own, email="coord@example.jp"),
+        Role.ADMIN: make_admin(email="admin@example.jp"),
+    }
+    other_coordinator = make_coordinator(other, email="zama@example.jp")
+    colleague = make_coordinator(own, email="colleague@example.jp")
+    db.session.commit()
+    return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
+            "colleague": colleague}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.split(".")[0] if "." in rule.endpoint else rule.endpoint
+        yield rule, blueprint
+
+
+def test_every_route_is_in_the_matrix(app):
+    unknown = [r.rule for r, bp in routes(app) if bp not in PROTECTED and bp not in OPEN]
+    assert unknown == []
+
+
+def _urls(rule, world, in_scope: bool):
+    """The rule's URL with its parameters filled by objects inside or outside the scope."""
+    org = world["own"] if in_scope else world["other"]
+    values = {}
+    for arg in rule.arguments:
+        if arg == "org_id":
+            values[arg] = org.id
+        elif arg == "user_id":
+            values[arg] = (world["colleague"] if in_scope else world["other_coordinator"]).id
+        else:
+            values[arg] = 1
+    return rule.build(values)[1]
+
+
+def _request(client, rule, url):
+    method = "GET" if "GET" in rule.methods else "POST"
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data={"csrf_token": csrf_token(client, "/")})
+
+
+@pytest.mark.parametrize("role", [None, Role.TRAINEE, Role.COORDINATOR, Role.ADMIN])
+def test_protected_routes_by_role(app, world, role):
+    client = app.test_client()
+    if role is not None:
+        login(client, world["users"][role].email, PASSWORD)
+    checked = 0
+    for rule, blueprint in routes(app):
+        if blueprint not in PROTECTED:
+            continue
+        for in_scope in (True, False):
+            url = _urls(rule, world, in_scope)
+            response = _request(client, rule, url)
+            checked += 1
+            if role is None:
+                assert response.status_code == 302 and "/login" in response.headers["Location"], url
+            elif role not in PROTECTED[blueprint]:
+                assert response.status_code == 404, (role, url, response.status_code)
+            elif not in_scope and role is Role.COORDINATOR and "org_id" in rule.arguments:
+                assert response.status_code == 404, (role, url, response.status_code)
+            else:
+                assert response.status_code in (200, 302), (role, url, response.status_code)
+    assert checked > 10
+
+
+def test_out_of_scope_organisation_is_invisible(app, world):
+    client = app.test_client()
+    login(client, "coord@example.jp", PASSWORD)
+    page = client.get("/coordinate/").get_data(as_text=True)
+    assert "生駒市" in page and "座間市" not in page
+    other = world["other"].id
+    assert client.get(f"/coordinate/organisations/{other}").status_code == 404
+    assert client.get("/coordinate/organisations/999999").status_code == 404
+    # Removing someone from another municipality's organisation is refused the same way.
+    response = client.post(f"/coordinate/organisations/{other}/members/{world['other_coordinator'].id}/remove",
+                           data={"csrf_token": csrf_token(client, "/coordinate/")})
+    assert response.status_code == 404
+    assert len(world["other"].memberships) == 1
+
+
+def test_open_pages_answer_everyone(app, world):
+    client = app.test_client()
+    for url in ("/", "/login", "/register", "/reset", "/healthz", "/api/municipalities?q=いこま"):
+        assert client.get(url).status_code == 200, url
