@@ -36,6 +36,9 @@ class Limits:
     max_ratio: float = 100.0  # uncompressed / compressed, per member
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True)
 class _Member:
     info: zipfile.ZipInfo
@@ -45,7 +48,7 @@ class _Member:
 def extract_zip_safely(
     zip_path_or_fileobj: str | os.PathLike[str] | BinaryIO,
     dest_dir: str | os.PathLike[str],
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Path:
     """Extract a bundle archive into dest_dir (new or empty) and return the bundle root.
 
@@ -76,7 +79,7 @@ def extract_zip_safely(
     return dest
 
 
-def check_archive(path: str | os.PathLike[str] | BinaryIO, limits: Limits = Limits()) -> CheckResult:
+def check_archive(path: str | os.PathLike[str] | BinaryIO, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
     """Extract an archive to a temporary folder, check it as a bundle, and clean up."""
     name = Path(path).name if isinstance(path, (str, os.PathLike)) else "upload.zip"
     with tempfile.TemporaryDirectory(prefix="bundle-check-") as tmp:
@@ -234,8 +237,7 @@ def _safe_parts(name: str) -> tuple[str, ...]:
         raise ArchiveError(
             "archive.bad_name",
             "使えない文字（制御文字や「:」）を含むファイル名があります。名前を変えてください。",
-            'A file name contains characters that are not allowed (control characters or ":"). '
-            "Rename it.",
+            'A file name contains characters that are not allowed (control characters or ":"). Rename it.',
             member=name,
         )
     return parts
@@ -295,9 +297,7 @@ def _strip_top_folder(members: list[_Member]) -> list[_Member]:
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _write_members(
-    archive: zipfile.ZipFile, members: list[_Member], staging: Path, limits: Limits
-) -> None:
+def _write_members(archive: zipfile.ZipFile, members: list[_Member], staging: Path, limits: Limits) -> None:
     root = staging.resolve()
     total = 0
     for member in members:
@@ -362,7 +362,6 @@ def _lying_header(member: str) -> ArchiveError:
     return ArchiveError(
         "archive.size_mismatch",
         "ZIP に書かれたサイズと実際の中身のサイズが違います（改ざんの疑い）。ZIP を作り直してください。",
-        "A file holds more data than the archive declares (a tampered archive). Create the "
-        "archive again.",
+        "A file holds more data than the archive declares (a tampered archive). Create the archive again.",
         member=member,
     )

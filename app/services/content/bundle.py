@@ -310,9 +310,7 @@ class _Checker:
         self.errors.sort(key=ContentError.sort_key)
         if self.errors or course is None:
             return CheckResult(None, self.errors)
-        files = {
-            rel: data for rel, data in self.raw.items() if rel.startswith(("images/", "media/"))
-        }
+        files = {rel: data for rel, data in self.raw.items() if rel.startswith(("images/", "media/"))}
         digest = hashlib.sha256()
         for rel in sorted(self.raw):
             digest.update(rel.encode() + b"\0" + hashlib.sha256(self.raw[rel]).digest())
@@ -540,9 +538,7 @@ class _Checker:
         cm = src.mapping(node, "completion")
         if cm is None:
             return completion
-        src.check_keys(
-            cm, "completion", (), ("lessons", "quiz_pass_mark", "attendance_replaces_lessons")
-        )
+        src.check_keys(cm, "completion", (), ("lessons", "quiz_pass_mark", "attendance_replaces_lessons"))
         lessons_node = cm.value("lessons")
         if isinstance(lessons_node, SequenceNode):
             completion.lessons_all = False
@@ -553,8 +549,7 @@ class _Checker:
                     lessons_node,
                     "completion.lessons_empty",
                     "completion.lessons が空のリストです。all と書くか、必須のレッスン id を並べてください。",
-                    "completion.lessons is an empty list. Write all, or list the required "
-                    "lesson ids.",
+                    "completion.lessons is an empty list. Write all, or list the required lesson ids.",
                 )
         elif lessons_node is not None and not (
             isinstance(lessons_node, ScalarNode) and lessons_node.value == "all"
@@ -563,7 +558,8 @@ class _Checker:
                 lessons_node,
                 "completion.lessons_invalid",
                 "completion.lessons には all か、レッスン id のリスト（例: [kizuku, tsunagu]）を書いてください。",
-                "completion.lessons must be all or a list of lesson ids (e.g. [kizuku, tsunagu]).",
+                "completion.lessons is neither all nor a list. Write all, or a list of lesson "
+                "ids such as [kizuku, tsunagu].",
             )
         completion.quiz_pass_mark = src.integer(
             cm,
@@ -593,8 +589,10 @@ class _Checker:
                     rel,
                     None,
                     "lesson.file_name",
-                    "レッスンのファイル名は「番号-名前.md」にしてください（例: 01-kizuku.md）。",
-                    'Name lesson files "number-name.md" (e.g. 01-kizuku.md).',
+                    "レッスンのファイル名に番号がありません。「番号-名前.md」にしてください"
+                    "（例: 01-kizuku.md）。",
+                    "The lesson file name does not start with a number. Rename it "
+                    '"number-name.md", for example 01-kizuku.md.',
                 )
                 continue
             numbered.append((int(match.group(1)), rel))
@@ -651,8 +649,9 @@ class _Checker:
                 1,
                 1,
                 "lesson.front_matter_missing",
-                "レッスンの先頭に「---」で囲んだ front matter（id・title・minutes）を書いてください。",
-                'Start the lesson with front matter between "---" lines (id, title, minutes).',
+                "レッスンに front matter がありません。先頭に「---」で囲んで id・title・minutes を"
+                "書いてください。",
+                'The lesson has no front matter. Start it with id, title and minutes between "---" lines.',
             )
             return None, None, src
         close = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
@@ -688,8 +687,7 @@ class _Checker:
                 id_node,
                 "lesson.id_format",
                 f"レッスン id「{lesson_id}」は、英小文字・数字・ハイフンだけで書いてください（例: kizuku）。",
-                f'Lesson id "{lesson_id}" may only use lowercase letters, digits and hyphens '
-                "(e.g. kizuku).",
+                f'Lesson id "{lesson_id}" may only use lowercase letters, digits and hyphens (e.g. kizuku).',
             )
         title = src.text(fm, "title", "title") or ""
         minutes = src.integer(fm, "minutes", "minutes", 0, minimum=1) or 0
@@ -754,7 +752,7 @@ class _Checker:
                 node,
                 "lesson.media_type",
                 f"{key} には {kinds} のファイルを指定してください（今は「{ref}」）。",
-                f'{key} must name a {kinds} file (it is "{ref}").',
+                f'{key} must name a {kinds} file, not "{ref}". Fix the path.',
             )
             return
         path = bundle_path(ref)
@@ -810,9 +808,7 @@ class _Checker:
                             column=1,
                         )
                     elif token.map:
-                        self._scan_markdown(
-                            rel, token.content, line + 1, in_lesson=False, scan=scan
-                        )
+                        self._scan_markdown(rel, token.content, line + 1, in_lesson=False, scan=scan)
                 elif name == LOCAL_SUPPORT_INFO:
                     scan.local_support = True
             elif token.type == "inline" and token.children:
@@ -912,8 +908,7 @@ class _Checker:
                 "quiz.show_explanations_unknown",
                 f"show_explanations「{quiz.show_explanations}」は使えません。after_submit（提出後）か"
                 " after_pass（合格後）を書いてください。",
-                f'Unknown show_explanations "{quiz.show_explanations}". Write after_submit or '
-                "after_pass.",
+                f'Unknown show_explanations "{quiz.show_explanations}". Write after_submit or after_pass.',
             )
         pass_mark = src.integer(
             m, "pass_mark", "pass_mark", None, minimum=0, maximum=100, code="quiz.pass_mark_range"
@@ -952,8 +947,7 @@ class _Checker:
                     "quiz.question_id_duplicate",
                     f"問題 id「{question.id}」は {seen[question.id]} 行目でも使われています。"
                     "重ならない id にしてください。",
-                    f'Question id "{question.id}" is also used on line {seen[question.id]}. '
-                    "Use a unique id.",
+                    f'Question id "{question.id}" is also used on line {seen[question.id]}. Use a unique id.',
                 )
             else:
                 seen[question.id] = src.position(_value_of(item, "id"))[0] or 0
@@ -1007,7 +1001,8 @@ class _Checker:
                 node,
                 "quiz.truefalse_not_boolean",
                 "○×問題の answer は true（○）か false（×）で書いてください（引用符は付けません）。",
-                "The answer of a truefalse question must be true (○) or false (×), without quotes.",
+                "The answer of a truefalse question is not true or false. Write true (○) or "
+                "false (×), without quotes.",
             )
             return False
         return bool(construct(node))
@@ -1026,7 +1021,7 @@ class _Checker:
                 node if node is not None else qm.node,
                 "quiz.choices_missing",
                 "single・multiple の問題には choices（選択肢）を2つ以上書いてください。",
-                "single and multiple questions need at least two choices.",
+                "single and multiple questions need at least two choices. Add them under choices.",
             )
             if not isinstance(node, SequenceNode):
                 return []
@@ -1051,9 +1046,7 @@ class _Checker:
             choices.append(Choice(cid, src.text(cm, "text", "choice text") or ""))
         return choices
 
-    def _choice_answer(
-        self, src: Source, qm: Mapping, kind: str, choices: list[Choice]
-    ) -> str | list[str]:
+    def _choice_answer(self, src: Source, qm: Mapping, kind: str, choices: list[Choice]) -> str | list[str]:
         node = qm.value("answer")
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
             self._no_answer(src, qm)
@@ -1065,7 +1058,7 @@ class _Checker:
                     node,
                     "quiz.answer_type",
                     "single の問題の answer は、選択肢 id を1つだけ書いてください（例: answer: a）。",
-                    "The answer of a single question is one choice id (e.g. answer: a).",
+                    "The answer of a single question is not one choice id. Write one, as in answer: a",
                 )
                 return ""
             self._answer_in_choices(src, node, ids)
@@ -1075,7 +1068,8 @@ class _Checker:
                 node,
                 "quiz.answer_type",
                 "multiple の問題の answer は、選択肢 id のリストで書いてください（例: answer: [a, c]）。",
-                "The answer of a multiple question is a list of choice ids (e.g. answer: [a, c]).",
+                "The answer of a multiple question is not a list. Write a list of choice ids, "
+                "as in answer: [a, c]",
             )
             return []
         if not node.value:
@@ -1207,15 +1201,15 @@ class _Checker:
                 "survey.labels_count",
                 f"scale の質問には labels を{SCALE_POINTS}つ（低い方から順に）書いてください"
                 f"（今は{len(question.labels)}つ）。",
-                f"A scale question needs {SCALE_POINTS} labels, lowest first (it has "
-                f"{len(question.labels)}).",
+                f"A scale question needs {SCALE_POINTS} labels (it has "
+                f"{len(question.labels)}). Write {SCALE_POINTS} labels, lowest first.",
             )
         if kind == "single" and len(question.choices) < 2:
             src.error(
                 qm.value("choices") or qm.node,
                 "survey.choices_missing",
                 "single の質問には choices（選択肢）を2つ以上書いてください。",
-                "A single question needs at least two choices.",
+                "A single question needs at least two choices. Add them under choices.",
             )
         return question
 
@@ -1271,11 +1265,7 @@ class _Checker:
             )
 
         quiz_file = self._find_yaml("quiz")
-        if (
-            quiz_file is not None
-            and refs.completion_node is not None
-            and refs.pass_mark_node is None
-        ):
+        if quiz_file is not None and refs.completion_node is not None and refs.pass_mark_node is None:
             src.error(
                 refs.completion_node,
                 "completion.quiz_pass_mark_missing",

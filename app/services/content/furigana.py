@@ -52,8 +52,7 @@ def needs_furigana(text: str, grade: int) -> bool:
 def to_hiragana(text: str) -> str:
     """Convert katakana to hiragana; the long vowel mark and other characters stay."""
     return "".join(
-        chr(ord(char) - 0x60) if "ァ" <= char <= "ヶ" and char not in "ヵヶ" else char
-        for char in text
+        chr(ord(char) - 0x60) if "ァ" <= char <= "ヶ" and char not in "ヵヶ" else char for char in text
     )
 
 

@@ -234,9 +234,7 @@ class RenderedBundle:
     survey: dict[str, RenderedSurveyQuestion] = field(default_factory=dict)
 
 
-def render_lesson(
-    lesson: Lesson, course: CourseMeta, *, asset_url: AssetUrl | None = None
-) -> RenderedLesson:
+def render_lesson(lesson: Lesson, course: CourseMeta, *, asset_url: AssetUrl | None = None) -> RenderedLesson:
     """Render a lesson body (and its transcript) with the course's furigana grade."""
     env: dict[str, Any] = {"furigana_grade": course.furigana_grade, "asset_url": asset_url}
     html = sanitize(_md.render(lesson.body, env))

@@ -110,7 +110,7 @@ class Source:
                     key_node,
                     "key.invalid",
                     f"{where} のキーは文字列にしてください。",
-                    f"Keys in {where} must be plain text.",
+                    f"A key in {where} is not plain text. Write it as a plain word.",
                 )
                 continue
             key = key_node.value
@@ -144,8 +144,10 @@ class Source:
                 self.error(
                     key_node,
                     "key.unknown",
-                    f"{where} のキー「{key}」は使えません（綴りの誤りでは？）。使えるキー: {allowed}",
-                    f'{where} has an unknown key "{key}" (a typo?). Allowed keys: {allowed}',
+                    f"{where} のキー「{key}」は使えません（綴りの誤りでは？）。"
+                    f"正しいキー名に直すか、消してください。使えるキー: {allowed}",
+                    f'{where} has an unknown key "{key}" (a typo?). Fix or delete it. '
+                    f"Allowed keys: {allowed}",
                 )
 
     def type_error(self, node: Node | None, where: str, expected: str) -> None:
@@ -154,7 +156,8 @@ class Source:
             node,
             "value.type",
             f"{where} は{_KIND_JA.get(expected, expected)}で書いてください。",
-            f"{where} must be {_KIND_EN.get(expected, expected)}.",
+            f"{where} is not {_KIND_EN.get(expected, expected)}. Rewrite it as "
+            f"{_KIND_EN.get(expected, expected)}.",
         )
 
     # -- typed values --------------------------------------------------------------------------
@@ -191,20 +194,24 @@ class Source:
                 node,
                 "value.type",
                 f"{where} は整数（例: 80）で書いてください。",
-                f"{where} must be a whole number (e.g. 80).",
+                f"{where} is not a whole number. Write a number such as 80, without quotes or units.",
             )
             return default
         value = int(construct(node))
         too_low = minimum is not None and value < minimum
         too_high = maximum is not None and value > maximum
         if too_low or too_high:
-            low = "" if minimum is None else str(minimum)
-            high = "" if maximum is None else str(maximum)
+            if maximum is None:
+                range_ja, range_en = f"{minimum} 以上", f"at least {minimum}"
+            elif minimum is None:
+                range_ja, range_en = f"{maximum} 以下", f"at most {maximum}"
+            else:
+                range_ja, range_en = f"{minimum}〜{maximum}", f"from {minimum} to {maximum}"
             self.error(
                 node,
                 code,
-                f"{where} は {low}〜{high} の範囲で書いてください（今は {value}）。",
-                f"{where} must be between {low or '-inf'} and {high or 'inf'} (it is {value}).",
+                f"{where} が {value} になっています。{range_ja}の値にしてください。",
+                f"{where} is {value}. Change it to a value {range_en}.",
             )
             return default
         return value
@@ -219,7 +226,7 @@ class Source:
                 node,
                 "value.type",
                 f"{where} は true か false で書いてください。",
-                f"{where} must be true or false.",
+                f"{where} is not true or false. Write true or false, without quotes.",
             )
             return default
         return bool(construct(node))
