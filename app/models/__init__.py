@@ -1,10 +1,16 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from app.models.audit import AuditEvent
+from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
 from app.models.user import AgeBand, OneTimeToken, Role, Sex, TokenPurpose, User
 
 __all__ = [
+    "Asset",
+    "Audience",
+    "ContentVersion",
+    "Course",
+    "Lesson",
     "AgeBand",
     "AuditEvent",
     "Membership",

@@ -1,11 +1,14 @@
 """Pages and endpoints open to everyone: landing, health, municipality look-up, language."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
+from app.models import Asset, ContentVersion, Role
 from app.public import bp
 from app.services import municipalities
 
@@ -65,3 +68,21 @@ def set_language():
 def _confirm_form():
     # Every page has a logout button, which posts through a CSRF-protected form.
     return {"confirm_form": ConfirmForm()}
+
+
+@bp.route("/content/<int:version_id>/<path:path>")
+def content_asset(version_id: int, path: str):
+    """An image or media file of a course version: published versions for all, others for admins."""
+    version = db.session.get(ContentVersion, version_id)
+    if version is None:
+        abort(404)
+    is_admin = current_user.is_authenticated and current_user.role is Role.ADMIN
+    if version.published_at is None and not is_admin:
+        abort(404)
+    asset = db.session.scalar(sa.select(Asset).where(Asset.version_id == version_id, Asset.path == path))
+    if asset is None:
+        abort(404)
+    response = current_app.response_class(asset.data, mimetype=asset.mime)
+    response.headers["Cache-Control"] = "public, max-age=86400, immutable"  # versions never change
+    response.set_etag(asset.sha256)
+    return response.make_conditional(request)
