@@ -8,7 +8,9 @@ import datetime as dt
 import functools
 import io
 import json
+import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .codes import normalise_code
 from .fetcher import AssetFetcher
 from .fonts import JapaneseFonts, find_japanese_fonts, supported_codepoints
-from .text import fit_pt, furigana, missing_glyphs, plain
+from .text import PT_PER_MM, fit_pt, furigana, missing_glyphs, plain, text_width_em
 from .wareki import WarekiDate, format_both, to_iso, to_seireki, to_wareki, wareki_parts
 
 __all__ = [
@@ -71,7 +73,7 @@ class UnsupportedCharacterError(ValueError):
         listed = " ".join(f"{c} (U+{ord(c):04X})" for c in characters)
         super().__init__(
             f"証書のフォントで表示できない文字があります（{field}）: {listed}。"
-            "常用の字体に置き換えてください。 / "
+            "一般的な字体（例: 𠮷→吉）に置き換えてください。 / "
             f"The certificate font cannot draw these characters in {field}: {listed}"
         )
 
@@ -140,7 +142,9 @@ class DateView:
     @classmethod
     def of(cls, value: dt.date) -> DateView:
         """Build the view of a date."""
-        return cls(to_wareki(value), to_seireki(value), to_iso(value), format_both(value), wareki_parts(value))
+        return cls(
+            to_wareki(value), to_seireki(value), to_iso(value), format_both(value), wareki_parts(value)
+        )
 
 
 def _template_info(name: str, templates_dir: Path) -> TemplateInfo:
@@ -208,6 +212,10 @@ def _logo_data_uri(logo: bytes) -> str:
     elif logo[:4] == b"RIFF" and logo[8:12] == b"WEBP":
         mime = "image/webp"
     elif head.startswith(b"<") and b"<svg" in logo[:4096]:
+        # Text in an SVG is drawn with whatever system font matches, not IPAex;
+        # logos must carry their lettering as outlines.
+        if re.search(rb"<(?:\w+:)?text[\s>]", logo):
+            raise ValueError("SVG logo contains <text>; convert its text to outlines (paths)")
         # Anything the SVG links to still goes through the restricted fetcher.
         mime = "image/svg+xml"
     else:
@@ -222,7 +230,7 @@ def _check_verify_url(verify_url: str) -> None:
         raise ValueError(f"verify_url must be an absolute http(s) URL: {verify_url!r}")
 
 
-def _fit_text(data: CertificateData, codepoints: frozenset[int]) -> CertificateData:
+def _drawable(data: CertificateData, codepoints: frozenset[int]) -> CertificateData:
     """Return the data with every text field drawable, or raise UnsupportedCharacterError."""
     changes = {}
     for field in dataclasses.fields(data):
@@ -273,6 +281,40 @@ def _font_face_css(fonts: JapaneseFonts) -> str:
     return "\n".join(rules)
 
 
+class _ErrorCollector(logging.Handler):
+    """Collect WeasyPrint's ERROR records from this thread, such as an image without alt text."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Other threads may render at the same time; their errors are theirs.
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+def _text_outside_pages(document: Any) -> list[str]:
+    """Return the text that the layout placed, even partly, beyond its page's edges."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    outside = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if not isinstance(box, TextBox):
+                continue
+            # Half a point of slack absorbs rounding in WeasyPrint's metrics.
+            if (
+                box.position_x < -0.5
+                or box.position_y < -0.5
+                or box.position_x + box.width > page.width + 0.5
+                or box.position_y + box.height > page.height + 0.5
+            ):
+                outside.append(box.text)
+    return outside
+
+
 def _embedded_font_names(pdf: bytes) -> set[str]:
     """Return the base names of every font in the PDF, without subset prefixes."""
     from pypdf import PdfReader
@@ -316,12 +358,26 @@ def _render(
     # Before WeasyPrint runs: without these fonts it would print empty boxes.
     fonts = fonts or find_japanese_fonts(font_dirs)
     codepoints = supported_codepoints(fonts.gothic) & supported_codepoints(fonts.mincho)
-    data = _fit_text(data, codepoints)
+    data = _drawable(data, codepoints)
     code = normalise_code(data.verification_code)
 
-    def fit(text: str, width_mm: float, max_pt: float, min_pt: float = 8, family: str = "IPAexMincho",
-            tracking_em: float = 0.0) -> float:
-        return fit_pt(text, width_mm, max_pt, min_pt, fonts.families()[family], tracking_em)
+    overfull: list[str] = []
+
+    def fit(
+        text: str,
+        width_mm: float,
+        max_pt: float,
+        min_pt: float = 8,
+        family: str = "IPAexMincho",
+        tracking_em: float = 0.0,
+    ) -> float:
+        path = fonts.families()[family]
+        size = fit_pt(text, width_mm, max_pt, min_pt, path, tracking_em)
+        # At the smallest allowed size the text still overflows its box: better
+        # an error the coordinator can act on than a clipped name on paper.
+        if (text_width_em(text, path) + tracking_em * len(text)) * size > width_mm * PT_PER_MM + 0.5:
+            overfull.append(text)
+        return size
 
     municipality = data.municipality_name.strip()
     organiser = data.organiser_name.strip()
@@ -335,18 +391,26 @@ def _render(
         "qr_uri": _qr_data_uri(verify_url),
         "logo_uri": _logo_data_uri(logo) if logo else None,
         # Printing 「奈良県生駒市」 under 「生駒市」 or 「生駒市社会福祉協議会」 says nothing new.
-        "show_municipality": bool(municipality) and municipality not in organiser and organiser not in municipality,
+        "show_municipality": bool(municipality)
+        and municipality not in organiser
+        and organiser not in municipality,
         "document_title": f"{data.certificate_title} {plain(data.holder_name)} {plain(data.course_title)}",
         "sample": sample,
         "fit": fit,
     }
     html_text = _environment(info.path).get_template("template.html").render(context)
+    if overfull:
+        raise CertificateRenderError(
+            f"too long for the {template!r} template, please shorten: " + " / ".join(overfull)
+        )
 
     collector = _TextCollector()
     collector.feed(html_text)
     missing = missing_glyphs("".join(collector.text), codepoints)
     if missing:
-        raise CertificateRenderError(f"template {template!r} uses characters the font lacks: {''.join(missing)}")
+        raise CertificateRenderError(
+            f"template {template!r} uses characters the font lacks: {''.join(missing)}"
+        )
 
     # Imported here so that codes, dates and font checks work on a machine
     # without Pango, and so that importing this module stays cheap.
@@ -355,21 +419,39 @@ def _render(
 
     fetcher = AssetFetcher(info.path, fonts.paths)
     font_config = FontConfiguration()
-    fonts_css = CSS(string=_font_face_css(fonts), font_config=font_config, url_fetcher=fetcher,
-                    base_url=info.path.as_uri() + "/")
-    document = HTML(string=html_text, base_url=info.path.as_uri() + "/", url_fetcher=fetcher).render(
-        font_config=font_config, stylesheets=[fonts_css]
-    )
-    if fetcher.failures:
-        raise CertificateRenderError(
-            f"template {template!r} could not load: " + "; ".join(f"{u} ({why})" for u, why in fetcher.failures)
+    base_url = info.path.as_uri() + "/"
+    # WeasyPrint logs what breaks PDF/UA (an image without alt text) and goes
+    # on; a certificate that claims PDF/UA must not be issued with such errors.
+    errors = _ErrorCollector()
+    weasy_logger = logging.getLogger("weasyprint")
+    weasy_logger.addHandler(errors)
+    try:
+        fonts_css = CSS(
+            string=_font_face_css(fonts), font_config=font_config, url_fetcher=fetcher, base_url=base_url
         )
-    if len(document.pages) != info.pages:
-        raise CertificateRenderError(
-            f"template {template!r} produced {len(document.pages)} pages instead of {info.pages}: "
-            "the text does not fit"
+        document = HTML(string=html_text, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=[fonts_css]
         )
-    pdf = document.write_pdf(pdf_variant=_PDF_VARIANT)
+        if fetcher.failures:
+            raise CertificateRenderError(
+                f"template {template!r} could not load: "
+                + "; ".join(f"{url} ({why})" for url, why in fetcher.failures)
+            )
+        outside = _text_outside_pages(document)
+        if outside:
+            raise CertificateRenderError(
+                f"template {template!r} puts text outside the page: " + " / ".join(outside)
+            )
+        if len(document.pages) != info.pages:
+            raise CertificateRenderError(
+                f"template {template!r} produced {len(document.pages)} pages instead of {info.pages}: "
+                "the text does not fit"
+            )
+        pdf = document.write_pdf(pdf_variant=_PDF_VARIANT)
+    finally:
+        weasy_logger.removeHandler(errors)
+    if errors.messages:
+        raise CertificateRenderError(f"template {template!r}: " + "; ".join(errors.messages))
     stray = {name for name in _embedded_font_names(pdf) if not name.startswith("IPAex")}
     if stray:
         raise CertificateRenderError(f"template {template!r} used fonts other than IPAex: {sorted(stray)}")
@@ -387,8 +469,16 @@ def render_certificate(
     templates_dir: Path | None = None,
 ) -> bytes:
     """Render a certificate as PDF bytes."""
-    return _render(data, template, verify_url=verify_url, logo=logo, fonts=fonts,
-                   font_dirs=font_dirs, templates_dir=templates_dir, sample=False)
+    return _render(
+        data,
+        template,
+        verify_url=verify_url,
+        logo=logo,
+        fonts=fonts,
+        font_dirs=font_dirs,
+        templates_dir=templates_dir,
+        sample=False,
+    )
 
 
 SAMPLE_VERIFY_URL = "https://tsunagari.example.jp/verify/7K3M-Q9ZD-2RVB-XW4H"
@@ -430,5 +520,13 @@ def render_sample(
 ) -> bytes:
     """Render a template with sample data and a 見本 (sample) watermark, for previews."""
     data = sample_data(template, **dict(overrides or {}))
-    return _render(data, template, verify_url=verify_url, logo=logo, fonts=fonts,
-                   font_dirs=font_dirs, templates_dir=templates_dir, sample=True)
+    return _render(
+        data,
+        template,
+        verify_url=verify_url,
+        logo=logo,
+        fonts=fonts,
+        font_dirs=font_dirs,
+        templates_dir=templates_dir,
+        sample=True,
+    )

@@ -65,9 +65,7 @@ def _ignorable(char: str) -> bool:
 
 def missing_glyphs(text: str, codepoints: frozenset[int]) -> list[str]:
     """Return the distinct characters of text that the font cannot draw, in order."""
-    missing = dict.fromkeys(
-        char for char in text if ord(char) not in codepoints and not _ignorable(char)
-    )
+    missing = dict.fromkeys(char for char in text if ord(char) not in codepoints and not _ignorable(char))
     return list(missing)
 
 

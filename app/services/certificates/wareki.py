@@ -73,9 +73,7 @@ def wareki_parts(value: dt.date) -> WarekiDate:
     """Split a Gregorian date into era, era year, month and day."""
     day = _as_date(value)
     if day < FIRST_SUPPORTED_DATE:
-        raise ValueError(
-            f"{day.isoformat()} is before 1873-01-01, when Japan adopted the Gregorian calendar"
-        )
+        raise ValueError(f"{day.isoformat()} is before 1873-01-01, when Japan adopted the Gregorian calendar")
     era = next(era for era in ERAS if day >= era.start)
     return WarekiDate(era, day.year - era.start.year + 1, day.month, day.day)
 
