@@ -82,7 +82,7 @@ def content_import_defaults() -> None:
 @click.argument("number", type=int)
 def content_publish(slug: str, number: int) -> None:
     """Make version NUMBER of course SLUG live (also rolls back)."""
-    version = db.session.scalar(sa.select(ContentVersion).join(Course)
+    version = db.session.scalar(sa.select(ContentVersion).join(ContentVersion.course)
                                 .where(Course.slug == slug, ContentVersion.number == number))
     if version is None:
         raise click.ClickException(f"No version {number} of course {slug}.")
