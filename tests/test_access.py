@@ -3,10 +3,13 @@
 A route added to the app without a row here fails `test_every_route_is_in_the_matrix`."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.extensions import db
 from app.models import Role
+from app.services import courses
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 
@@ -17,6 +20,7 @@ PROTECTED = {
     "admin": {Role.ADMIN},
 }
 OPEN = {"public", "auth", "static"}
+FIXTURE_BUNDLE = Path(__file__).parent / "content_fixtures" / "valid-adult"
 
 
 @pytest.fixture()
@@ -30,9 +34,11 @@ def world(app):
     }
     other_coordinator = make_coordinator(other, email="zama@example.jp")
     colleague = make_coordinator(own, email="colleague@example.jp")
+    version = courses.import_path(db.session, FIXTURE_BUNDLE, actor=None,
+                                  asset_url_for=lambda v, p: f"/content/{v}/{p}").version
     db.session.commit()
     return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
-            "colleague": colleague}
+            "colleague": colleague, "version": version}
 
 
 def routes(app):
@@ -55,6 +61,12 @@ def _urls(rule, world, in_scope: bool):
             values[arg] = org.id
         elif arg == "user_id":
             values[arg] = (world["colleague"] if in_scope else world["other_coordinator"]).id
+        elif arg == "version_id":
+            values[arg] = world["version"].id
+        elif arg == "key":
+            values[arg] = world["version"].lessons[0].key
+        elif arg == "path":
+            values[arg] = "images/none.png"
         else:
             values[arg] = 1
     return rule.build(values)[1]

@@ -39,7 +39,7 @@ class ImportResult:
 
 
 def import_path(session: Session, path: Path, *, actor: User | None, asset_url_for: AssetUrlFor,
-                limits: Limits = Limits()) -> ImportResult:
+                limits: Limits | None = None) -> ImportResult:
     """Import a bundle folder or .zip; a bundle with any error changes nothing."""
     if path.is_dir():
         return _import_folder(session, path, actor=actor, asset_url_for=asset_url_for)
@@ -48,12 +48,12 @@ def import_path(session: Session, path: Path, *, actor: User | None, asset_url_f
 
 
 def import_archive(session: Session, fileobj: BinaryIO, *, actor: User | None, asset_url_for: AssetUrlFor,
-                   limits: Limits = Limits()) -> ImportResult:
+                   limits: Limits | None = None) -> ImportResult:
     """Import an uploaded .zip; the extracted files are removed whatever happens."""
     workdir = Path(tempfile.mkdtemp(prefix="bundle-"))
     try:
         try:
-            root = extract_zip_safely(fileobj, workdir / "bundle", limits)
+            root = extract_zip_safely(fileobj, workdir / "bundle", limits or Limits())
         except ArchiveError as error:
             return ImportResult(archive_error=error)
         return _import_folder(session, root, actor=actor, asset_url_for=asset_url_for)
