@@ -381,6 +381,33 @@ CASES = {
         },
         [("survey.yaml", 5, 13, "survey.labels_count")],
     ),
+    "unreadable lesson does not cascade": (
+        {
+            "course.yaml": COURSE_YAML.replace("lessons: all", "lessons: [hajimeni, kizuku]"),
+            "lessons/02-kizuku.md": "---\nid: kizuku\n---\n\n\x82\xa0\n".encode("latin-1"),
+        },
+        [("lessons/02-kizuku.md", 5, 1, "file.not_utf8")],
+    ),
+    "two lessons with one number": (
+        {"lessons/01-sonota.md": LESSON_1.replace("id: hajimeni", "id: sonota")},
+        [("lessons/01-sonota.md", None, None, "lesson.number_duplicate")],
+    ),
+    "empty course.yaml": (
+        {"course.yaml": "# まだ書いていません\n"},
+        [("course.yaml", 1, None, "file.empty")],
+    ),
+    "truefalse with choices": (
+        {
+            "quiz.yaml": QUIZ_YAML.replace(
+                "    answer: false", "    choices: [{id: a, text: はい}]\n    answer: false"
+            )
+        },
+        [("quiz.yaml", 16, 5, "quiz.truefalse_choices")],
+    ),
+    "unknown survey kind": (
+        {"survey.yaml": "questions:\n  - id: s1\n    kind: stars\n    text: どうでしたか。\n"},
+        [("survey.yaml", 3, 11, "survey.kind_unknown")],
+    ),
     "quiz without course pass mark": (
         {"course.yaml": COURSE_YAML.replace("  quiz_pass_mark: 80\n", "")},
         [("course.yaml", 9, 1, "completion.quiz_pass_mark_missing")],

@@ -289,7 +289,8 @@ def _strip_top_folder(members: list[_Member]) -> list[_Member]:
     if not members or any(len(m.parts) == 1 for m in members):
         return members
     tops = {m.parts[0] for m in members}
-    if len(tops) != 1:
+    # A bundle's own folders are never the wrapper: an archive of only lessons/ stays as is.
+    if len(tops) != 1 or tops & {"lessons", "images", "media"}:
         return members
     return [_Member(m.info, m.parts[1:]) for m in members]
 

@@ -287,6 +287,7 @@ class _Checker:
         self.errors: list[ContentError] = []
         self.raw: dict[str, bytes] = {}
         self.texts: dict[str, str] = {}
+        self.lesson_ids_incomplete = False  # some lesson failed before its id was known
         self.yaml_files: dict[str, str | None] = {}  # "course" -> "course.yaml", found once
         self.md = markdown_parser()
 
@@ -613,6 +614,8 @@ class _Checker:
                 )
             seen_numbers.setdefault(number, rel)
             lesson, id_node, src = self._check_lesson(rel, number, course)
+            if lesson is None or not lesson.id:
+                self.lesson_ids_incomplete = True
             if lesson is None:
                 continue
             if lesson.id and lesson.id in seen_ids:
@@ -1231,7 +1234,8 @@ class _Checker:
         else:
             required: list[str] = []
             for lesson_id, node in refs.lessons_items:
-                if lesson_id not in ids:
+                # A lesson that could not be read has no known id: naming it is not the mistake.
+                if lesson_id not in ids and not self.lesson_ids_incomplete:
                     src.error(
                         node,
                         "completion.lesson_unknown",

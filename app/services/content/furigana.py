@@ -14,7 +14,7 @@ from kanji_lists import KYOIKU
 _RUN_MARKS = frozenset("々〆ヶヵ")
 
 _tagger: Any = None
-_tagger_lock = threading.Lock()
+_tagger_lock = threading.RLock()
 
 
 def is_kanji(char: str) -> bool:
@@ -135,7 +135,8 @@ def ruby(base: str, reading: str) -> str:
     return f"<ruby>{escape(base)}<rp>(</rp><rt>{escape(reading)}</rt><rp>)</rp></ruby>"
 
 
-def _annotate_word(surface: str, reading: str | None) -> str:
+def annotate_word(surface: str, reading: str | None) -> str:
+    """Ruby for one analysed word: per kanji run when aligned, else over the whole word."""
     if reading is None:
         return escape(surface)
     pairs = align(surface, reading)
@@ -155,8 +156,11 @@ def annotate(text: str, grade: int) -> str:
     known = known_kanji(grade)
     out: list[str] = []
     cursor = 0
-    for word in _get_tagger()(text):
-        surface = word.surface
+    tagger = _get_tagger()
+    # One MeCab tagger is not safe to use from two threads at once; analysis is fast.
+    with _tagger_lock:
+        words = [(word.surface, _reading(word)) for word in tagger(text)]
+    for surface, reading in words:
         start = text.find(surface, cursor)
         if not surface or start < 0:
             continue
@@ -164,7 +168,7 @@ def annotate(text: str, grade: int) -> str:
         out.append(escape(text[cursor:start]))
         cursor = start + len(surface)
         if any(is_kanji(char) and char not in known for char in surface):
-            out.append(_annotate_word(surface, _reading(word)))
+            out.append(annotate_word(surface, reading))
         else:
             out.append(escape(surface))
     out.append(escape(text[cursor:]))

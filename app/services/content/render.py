@@ -55,6 +55,8 @@ _cleaner = nh3.Cleaner(
 )
 
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+_INVISIBLE_RE = re.compile(r"[\x00-\x20\x7f]+")
 _FURIGANA_RE = re.compile(r"\{([^{}|\n]+)\|([^{}|\n]+)\}")
 
 
@@ -65,9 +67,14 @@ def sanitize(html: str) -> str:
 
 def _validate_link(url: str) -> bool:
     # Stricter than markdown-it's default (which lets data:image through): only the schemes
-    # the sanitiser keeps, or a relative reference.
-    match = _SCHEME_RE.match(url.strip())
-    return match is None or match.group(1).lower() in _LINK_SCHEMES
+    # the sanitiser keeps, or a relative reference. The decoded form is checked as well, so
+    # "%6Aavascript:" cannot reach a browser that decodes before it parses.
+    for candidate in (url, unquote(url)):
+        compact = _INVISIBLE_RE.sub("", candidate)
+        match = _SCHEME_RE.match(compact)
+        if match is not None and match.group(1).lower() not in _LINK_SCHEMES:
+            return False
+    return True
 
 
 def _furigana_rule(state: StateInline, silent: bool) -> bool:
