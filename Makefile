@@ -10,7 +10,7 @@ export FLASK_APP := wsgi.py
 RUN_DEBS  := fonts-ipaexfont libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) poppler-utils zbar-tools
 
-.PHONY: run test setup venv system-deps system-deps-test translations db bench lint clean
+.PHONY: run test setup venv system-deps system-deps-test translations translations-update db lint clean
 
 run: setup
 	@echo ""
@@ -63,3 +63,9 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Refresh the message catalogue after changing user-facing text, then translate the new
+# entries in app/translations/en/LC_MESSAGES/messages.po.
+translations-update: venv
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations
