@@ -3,7 +3,16 @@ from app.models.audit import AuditEvent
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
-from app.models.user import AgeBand, OneTimeToken, Role, Sex, TokenPurpose, User
+from app.models.progress import (
+    CompletedVia,
+    Enrolment,
+    LessonProgress,
+    QuizAttempt,
+    Reflection,
+    SurveyResponse,
+)
+from app.models.pupil import SchoolClass
+from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPurpose, User
 
 __all__ = [
     "Asset",
@@ -13,6 +22,14 @@ __all__ = [
     "Lesson",
     "AgeBand",
     "AuditEvent",
+    "CompletedVia",
+    "Enrolment",
+    "LessonProgress",
+    "QuizAttempt",
+    "Reflection",
+    "SchoolClass",
+    "SurveyResponse",
+    "TextSize",
     "Membership",
     "Municipality",
     "OneTimeToken",

@@ -41,8 +41,16 @@ class Sex(enum.Enum):
     NO_ANSWER = "no_answer"
 
 
+class TextSize(enum.Enum):
+    NORMAL = "normal"
+    LARGE = "large"
+    XLARGE = "xlarge"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    # A pupil is found by class code + number, so the number is unique within the class.
+    __table_args__ = (sa.UniqueConstraint("school_class_id", "pupil_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased; NULL for accounts without e-mail (pupils).
@@ -62,6 +70,16 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Reading preferences, remembered per user.
+    text_size: Mapped[TextSize] = mapped_column(
+        str_enum(TextSize), default=TextSize.NORMAL, server_default=TextSize.NORMAL.value
+    )
+    is_furigana_on: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Pupils (no e-mail) belong to a school class and log in with its code and their number.
+    school_class_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("school_class.id", ondelete="SET NULL", use_alter=True)
+    )
+    pupil_number: Mapped[int | None]
 
     municipality: Mapped[Municipality | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -88,6 +106,10 @@ class User(UserMixin, db.Model):
     @property
     def is_coordinator(self) -> bool:
         return self.role is Role.COORDINATOR
+
+    @property
+    def is_pupil(self) -> bool:
+        return self.school_class_id is not None
 
 
 class TokenPurpose(enum.Enum):
