@@ -47,7 +47,7 @@ system-deps-test:
 	$(call ensure_debs,$(TEST_DEBS))
 
 translations: venv
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
 
 db: venv
 	$(FLASK) db upgrade
@@ -67,5 +67,5 @@ clean:
 # Refresh the message catalogue after changing user-facing text, then translate the new
 # entries in app/translations/en/LC_MESSAGES/messages.po.
 translations-update: venv
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
