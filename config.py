@@ -47,6 +47,10 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Tsunagari LMS <no-reply@localhost>")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Background jobs: "rq" needs REDIS_URL and a worker (`flask jobs worker`); "thread" runs
+    # them inside the app process, which suits the embedded SQLite default.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "thread")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
@@ -76,6 +80,7 @@ class TestConfig(Config):
         "TEST_DATABASE_URL") else "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     RATELIMIT_STORAGE_URI = "memory://"
+    JOB_QUEUE = "thread"
     MAIL_SERVER = ""
     SERVER_NAME = "localhost"
     SESSION_COOKIE_SECURE = False

@@ -21,6 +21,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_cli(app)
+    register_hooks(app)
     return app
 
 
@@ -90,3 +91,13 @@ def register_cli(app: Flask) -> None:
     from app.cli import register
 
     register(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Connect services that react to each other (certificates on completion, mails on commit)."""
+    from app import notifications
+    from app.services import issuing, learning
+
+    if issuing.on_enrolment_completed not in learning.on_completed:
+        learning.on_completed.append(issuing.on_enrolment_completed)
+    notifications.register(app)

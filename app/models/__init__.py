@@ -1,5 +1,14 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from app.models.audit import AuditEvent
+from app.models.certificate import (
+    BulkJob,
+    Certificate,
+    CertificateFile,
+    CertificateSettings,
+    CertificateStatus,
+    JobStatus,
+    SerialCounter,
+)
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
@@ -15,6 +24,13 @@ from app.models.pupil import SchoolClass
 from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPurpose, User
 
 __all__ = [
+    "BulkJob",
+    "Certificate",
+    "CertificateFile",
+    "CertificateSettings",
+    "CertificateStatus",
+    "JobStatus",
+    "SerialCounter",
     "Asset",
     "Audience",
     "ContentVersion",

@@ -1,0 +1,318 @@
+"""Issuing, storing, verifying, revoking and replacing certificates (the database side).
+
+Rendering itself lives in app.services.certificates (pure, no database)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Certificate,
+    CertificateFile,
+    CertificateSettings,
+    Enrolment,
+    Municipality,
+    Organisation,
+    OrganisationKind,
+    SchoolClass,
+    SerialCounter,
+    User,
+)
+from app.models.base import utcnow
+from app.services import audit
+from app.services.certificates.codes import InvalidCodeError, new_verification_code, normalise_code
+from app.services.certificates.render import CertificateData, render_certificate
+
+JST = ZoneInfo("Asia/Tokyo")
+PLATFORM_PREFIX = "000000"  # certificates issued when no organisation covers the trainee's area
+PLATFORM_ORGANISER = "つながりサポーター養成講座 事務局"
+# The order in which organisations of a trainee's own municipality are chosen as issuer.
+ISSUER_KIND_ORDER = (OrganisationKind.MUNICIPALITY, OrganisationKind.WELFARE_COUNCIL, OrganisationKind.NPO,
+                     OrganisationKind.OTHER)
+
+
+class CertificateError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def today_jst() -> dt.date:
+    return utcnow().astimezone(JST).date()
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+def area_code(org: Organisation) -> str:
+    if org.municipality_code:
+        return org.municipality_code
+    return org.prefecture.lg_code if org.prefecture else (org.prefecture_code or "").ljust(6, "0")
+
+
+def settings_for(session: Session, org: Organisation) -> CertificateSettings:
+    """The organisation's certificate settings, created with sensible defaults on first use."""
+    settings = session.get(CertificateSettings, org.id)
+    if settings is None:
+        prefix = area_code(org)
+        taken = session.scalar(sa.select(CertificateSettings.organisation_id)
+                               .where(CertificateSettings.serial_prefix == prefix))
+        if taken is not None or prefix == PLATFORM_PREFIX:
+            prefix = f"{prefix[:6]}{org.id:02d}"[:12]
+        settings = CertificateSettings(organisation_id=org.id, organiser_name=org.name, serial_prefix=prefix,
+                                       title="修了証", signatory_title="", signatory_name="")
+        session.add(settings)
+        session.flush()
+    return settings
+
+
+# --- issuing ------------------------------------------------------------------------------------
+
+def issuer_for(session: Session, enrolment: Enrolment) -> Organisation | None:
+    """Who issues this enrolment's certificate: the pupil's school, else an organisation of the
+    trainee's municipality, else one covering the whole prefecture, else None (the platform)."""
+    user = enrolment.user
+    if user.school_class_id is not None:
+        school_class = session.get(SchoolClass, user.school_class_id)
+        return school_class.organisation if school_class else None
+    code = user.municipality_code
+    if not code:
+        return None
+    local = list(session.scalars(sa.select(Organisation).where(Organisation.municipality_code == code)
+                                 .order_by(Organisation.id)))
+    local.sort(key=lambda o: ISSUER_KIND_ORDER.index(o.kind) if o.kind in ISSUER_KIND_ORDER else 99)
+    if local:
+        return local[0]
+    return session.scalar(sa.select(Organisation).where(Organisation.prefecture_code == code[:2])
+                          .order_by(Organisation.id))
+
+
+def _next_serial(session: Session, prefix: str, year: int) -> str:
+    """Reserve the next number for prefix and year with an atomic UPDATE ... RETURNING."""
+    for _ in range(3):
+        seq = session.scalar(sa.update(SerialCounter)
+                             .where(SerialCounter.prefix == prefix, SerialCounter.year == year)
+                             .values(last=SerialCounter.last + 1).returning(SerialCounter.last))
+        if seq is not None:
+            return f"{prefix}-{year}-{seq:06d}"
+        try:
+            with session.begin_nested():
+                session.add(SerialCounter(prefix=prefix, year=year, last=0))
+        except IntegrityError:
+            pass  # another request created the counter first: use it
+    raise CertificateError("serial_unavailable")
+
+
+def _new_code(session: Session) -> str:
+    while True:  # 80 random bits: a clash is astronomically unlikely, but never issue one
+        code = normalise_code(new_verification_code()).replace("-", "")
+        if session.scalar(sa.select(Certificate.id).where(Certificate.code == code)) is None:
+            return code
+
+
+def _municipality_name(session: Session, user: User | None, org: Organisation | None) -> str:
+    if user is not None and user.municipality_code:
+        m = session.get(Municipality, user.municipality_code)
+        if m is not None:
+            return m.full_name
+    return org.area_name if org is not None else ""
+
+
+def current_certificate(session: Session, enrolment_id: int) -> Certificate | None:
+    return session.scalar(sa.select(Certificate).where(Certificate.current_for_enrolment_id == enrolment_id))
+
+
+def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Organisation | None = None,
+                        *, holder_name: str | None = None) -> Certificate:
+    """The enrolment's certificate, issued now if it has none; exactly one even under races."""
+    if enrolment.completed_at is None:
+        raise CertificateError("not_completed")
+    existing = current_certificate(session, enrolment.id)
+    if existing is not None:
+        return existing
+    org = organisation if organisation is not None else issuer_for(session, enrolment)
+    settings = settings_for(session, org) if org is not None else None
+    version = enrolment.completed_version or enrolment.course.live_version
+    completed_on = enrolment.completed_at.astimezone(JST).date()
+    expires_on = None
+    if settings is not None and settings.valid_years:
+        try:
+            expires_on = completed_on.replace(year=completed_on.year + settings.valid_years)
+        except ValueError:  # 29 February
+            expires_on = completed_on.replace(year=completed_on.year + settings.valid_years, day=28)
+    audience = version.meta["audience"]
+    cert = Certificate(
+        current_for_enrolment_id=enrolment.id, enrolment_id=enrolment.id, user_id=enrolment.user_id,
+        organisation_id=org.id if org else None,
+        serial=_next_serial(session, settings.serial_prefix if settings else PLATFORM_PREFIX, completed_on.year),
+        code=_new_code(session),
+        template="children" if audience == "children" else "adult",
+        holder_name=(holder_name or enrolment.user.display_name).strip(),
+        course_title=version.title, course_version=version.label, audience=audience,
+        completed_on=completed_on,
+        organiser_name=settings.organiser_name if settings else PLATFORM_ORGANISER,
+        municipality_name=_municipality_name(session, enrolment.user, org),
+        title=settings.title if settings else "修了証",
+        signatory_title=settings.signatory_title if settings else "",
+        signatory_name=settings.signatory_name if settings else "",
+        expires_on=expires_on,
+    )
+    try:
+        with session.begin_nested():
+            session.add(cert)
+    except IntegrityError:
+        # A concurrent request issued it first (the unique current_for_enrolment_id): use theirs.
+        existing = current_certificate(session, enrolment.id)
+        if existing is None:
+            raise
+        return existing
+    audit.record(session, "certificate.issue", actor_id=None, target_type="certificate", target_id=cert.id,
+                 serial=cert.serial, enrolment_id=enrolment.id)
+    return cert
+
+
+def on_enrolment_completed(session: Session, enrolment: Enrolment) -> None:
+    """learning.on_completed hook: issue in the same transaction as the completion."""
+    cert = issue_for_enrolment(session, enrolment)
+    session.info.setdefault("certificates_issued", []).append(cert.id)
+
+
+# --- the PDF ------------------------------------------------------------------------------------
+
+def certificate_data(cert: Certificate) -> CertificateData:
+    return CertificateData(
+        holder_name=cert.holder_name, course_title=cert.course_title, course_version=cert.course_version,
+        audience=cert.audience, completed_on=cert.completed_on, organiser_name=cert.organiser_name,
+        municipality_name=cert.municipality_name, certificate_title=cert.title,
+        signatory_title=cert.signatory_title, signatory_name=cert.signatory_name, serial=cert.serial,
+        verification_code=cert.code_display, expires_on=cert.expires_on)
+
+
+def verify_url(base_url: str, cert: Certificate) -> str:
+    return f"{base_url.rstrip('/')}/verify/{cert.code_display}"
+
+
+def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: str | None = None) -> bytes:
+    settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
+    return render_certificate(certificate_data(cert), template or cert.template,
+                              verify_url=verify_url(base_url, cert), logo=settings.logo if settings else None)
+
+
+def pdf_bytes(session: Session, cert: Certificate, *, base_url: str) -> bytes:
+    """The stored PDF; rendered and stored once on first use, identical bytes ever after."""
+    stored = session.get(CertificateFile, cert.id)
+    if stored is not None:
+        return stored.data
+    data = render_pdf(session, cert, base_url=base_url)
+    try:
+        with session.begin_nested():
+            session.add(CertificateFile(certificate_id=cert.id, data=data))
+    except IntegrityError:
+        # Rendered twice at the same moment: keep the one stored first, so the hash never changes.
+        return session.get(CertificateFile, cert.id, populate_existing=True).data
+    cert.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    session.flush()
+    return data
+
+
+def card_pdf(session: Session, cert: Certificate, *, base_url: str) -> bytes:
+    """The wallet-size supporter card (rendered on request; the certificate is what is stored)."""
+    return render_pdf(session, cert, base_url=base_url, template="card")
+
+
+# --- finding and verifying ----------------------------------------------------------------------
+
+def find_by_code(session: Session, text: str) -> Certificate | None:
+    try:
+        code = normalise_code(text).replace("-", "")
+    except InvalidCodeError:
+        return None
+    return session.scalar(sa.select(Certificate).where(Certificate.code == code))
+
+
+def find_by_pdf(session: Session, data: bytes) -> Certificate | None:
+    digest = hashlib.sha256(data).hexdigest()
+    return session.scalar(sa.select(Certificate).where(Certificate.pdf_sha256 == digest))
+
+
+def _plain_name(name: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name) if not ch.isspace())
+
+
+def masked_name(name: str) -> str:
+    """山田 太郎 -> 山田 ○○: enough to recognise, not enough to learn a stranger's name."""
+    parts = unicodedata.normalize("NFKC", name).split()
+    if len(parts) >= 2:
+        return parts[0] + " " + " ".join("○" * len(p) for p in parts[1:])
+    return name[:1] + "○" * max(len(name) - 1, 1)
+
+
+def name_matches(cert: Certificate, typed: str) -> bool:
+    return bool(typed.strip()) and _plain_name(typed) == _plain_name(cert.holder_name)
+
+
+@dataclass(frozen=True)
+class Verification:
+    certificate: Certificate
+    status: str
+    masked_name: str
+
+
+def verify(cert: Certificate, today: dt.date | None = None) -> Verification:
+    return Verification(cert, cert.status(today or today_jst()).value, masked_name(cert.holder_name))
+
+
+# --- revoking and replacing ---------------------------------------------------------------------
+
+def revoke(session: Session, cert: Certificate, *, reason: str, actor: User) -> None:
+    """Mark revoked with date and reason; the record and its PDF stay, and verification says so."""
+    if cert.revoked_at is not None:
+        raise CertificateError("already_revoked")
+    if not reason.strip():
+        raise CertificateError("reason_required")
+    cert.revoked_at = utcnow()
+    cert.revoked_reason = reason.strip()[:200]
+    cert.revoked_by_id = actor.id
+    audit.record(session, "certificate.revoke", actor_id=actor.id, target_type="certificate", target_id=cert.id,
+                 serial=cert.serial, reason=cert.revoked_reason)
+    session.flush()
+
+
+def reissue(session: Session, cert: Certificate, *, holder_name: str, actor: User) -> Certificate:
+    """Correct the printed name: a new certificate, the old one marked superseded (not deleted)."""
+    if cert.superseded_at is not None or cert.revoked_at is not None:
+        raise CertificateError("not_current")
+    if cert.enrolment_id is None:
+        raise CertificateError("no_enrolment")
+    enrolment = session.get(Enrolment, cert.enrolment_id)
+    cert.current_for_enrolment_id = None
+    cert.superseded_at = utcnow()
+    session.flush()
+    org = session.get(Organisation, cert.organisation_id) if cert.organisation_id else None
+    new = issue_for_enrolment(session, enrolment, org, holder_name=holder_name)
+    cert.superseded_by_id = new.id
+    audit.record(session, "certificate.reissue", actor_id=actor.id, target_type="certificate", target_id=new.id,
+                 replaces=cert.serial, serial=new.serial)
+    session.flush()
+    return new
+
+
+def may_manage(session: Session, user: User, cert: Certificate) -> bool:
+    """Admins, and coordinators of the issuing organisation, may revoke and reissue."""
+    from app.models import Membership, Role
+
+    if user.role is Role.ADMIN:
+        return True
+    return (user.role is Role.COORDINATOR and cert.organisation_id is not None
+            and session.get(Membership, (user.id, cert.organisation_id)) is not None)
+
+
+def certificates_of(session: Session, user: User) -> list[Certificate]:
+    return list(session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)
+                                .order_by(Certificate.issued_at.desc())))
