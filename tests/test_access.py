@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Role
-from app.services import courses
+from app.models import Role, SchoolClass
+from app.services import courses, learning
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 
@@ -21,6 +21,8 @@ PROTECTED = {
 }
 OPEN = {"public", "auth", "static"}
 FIXTURE_BUNDLE = Path(__file__).parent / "content_fixtures" / "valid-adult"
+# Parameters naming one person's own records: another person's answer 404 for every role.
+PERSONAL_ARGS = {"attempt_id"}
 
 
 @pytest.fixture()
@@ -36,9 +38,24 @@ def world(app):
     colleague = make_coordinator(own, email="colleague@example.jp")
     version = courses.import_path(db.session, FIXTURE_BUNDLE, actor=None,
                                   asset_url_for=lambda v, p: f"/content/{v}/{p}").version
+    # Learning: the course published, an open quiz attempt for everyone, and one for an outsider.
+    courses.publish(db.session, version, actor=None)
+    attempts = {role: learning.start_attempt(db.session, learning.enrol(db.session, user, version.course), version)
+                for role, user in users.items()}
+    outsider = make_trainee(email="outsider@example.jp")
+    outsider_attempt = learning.start_attempt(db.session, learning.enrol(db.session, outsider, version.course),
+                                              version)
+    # Pupils: a class in each organisation, with one pupil each.
+    classes = {}
+    for side, org in (("own", own), ("other", other)):
+        classes[side] = SchoolClass(organisation_id=org.id, name="6年1組", code=f"TEST{side[:2].upper()}")
+        db.session.add(classes[side])
+        db.session.flush()
+    pupils = {side: make_trainee(email=None, school_class_id=c.id, pupil_number=1) for side, c in classes.items()}
     db.session.commit()
     return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
-            "colleague": colleague, "version": version}
+            "colleague": colleague, "version": version, "attempts": attempts,
+            "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils}
 
 
 def routes(app):
@@ -52,9 +69,10 @@ def test_every_route_is_in_the_matrix(app):
     assert unknown == []
 
 
-def _urls(rule, world, in_scope: bool):
+def _urls(rule, world, in_scope: bool, role: Role | None = None):
     """The rule's URL with its parameters filled by objects inside or outside the scope."""
     org = world["own"] if in_scope else world["other"]
+    side = "own" if in_scope else "other"
     values = {}
     for arg in rule.arguments:
         if arg == "org_id":
@@ -67,6 +85,16 @@ def _urls(rule, world, in_scope: bool):
             values[arg] = world["version"].lessons[0].key
         elif arg == "path":
             values[arg] = "images/none.png"
+        elif arg == "slug":
+            values[arg] = world["version"].course.slug
+        elif arg == "attempt_id":
+            # In scope: the viewer's own attempt; outside: someone else's.
+            own = world["attempts"].get(role)
+            values[arg] = (own if in_scope and own else world["outsider_attempt"]).id
+        elif arg == "class_id":
+            values[arg] = world["classes"][side].id
+        elif arg == "pupil_id":
+            values[arg] = world["pupils"][side].id
         else:
             values[arg] = 1
     return rule.build(values)[1]
@@ -89,12 +117,14 @@ def test_protected_routes_by_role(app, world, role):
         if blueprint not in PROTECTED:
             continue
         for in_scope in (True, False):
-            url = _urls(rule, world, in_scope)
+            url = _urls(rule, world, in_scope, role)
             response = _request(client, rule, url)
             checked += 1
             if role is None:
                 assert response.status_code == 302 and "/login" in response.headers["Location"], url
             elif role not in PROTECTED[blueprint]:
+                assert response.status_code == 404, (role, url, response.status_code)
+            elif not in_scope and PERSONAL_ARGS & set(rule.arguments):
                 assert response.status_code == 404, (role, url, response.status_code)
             elif not in_scope and role is Role.COORDINATOR and "org_id" in rule.arguments:
                 assert response.status_code == 404, (role, url, response.status_code)

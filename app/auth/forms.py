@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import MunicipalityCode
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
@@ -86,3 +86,14 @@ class SetPasswordForm(FlaskForm):
         validators=[_required(), EqualTo("password", message=_l("パスワードが一致しません。"))],
     )
     submit = SubmitField(_l("パスワードを設定する"))
+
+
+class PupilLoginForm(FlaskForm):
+    """Pupils: class code + number + password, no e-mail."""
+
+    class_code = StringField(_l("クラスコード"), validators=[_required(), Length(max=20)])
+    number = IntegerField(_l("番号"), validators=[
+        InputRequired(message=_l("番号を数字で入力してください。")),
+        NumberRange(min=1, max=999, message=_l("番号を数字で入力してください。"))])
+    password = PasswordField(_l("パスワード"), validators=[_required()])
+    submit = SubmitField(_l("ログイン"))

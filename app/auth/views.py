@@ -14,6 +14,7 @@ from app.auth.forms import (
     PASSWORD_MESSAGES,
     LoginForm,
     PasswordChangeForm,
+    PupilLoginForm,
     RegisterForm,
     ResetRequestForm,
     SetPasswordForm,
@@ -21,7 +22,7 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import AgeBand, Role, Sex, TokenPurpose
-from app.services import accounts, mail, municipalities
+from app.services import accounts, mail, municipalities, pupils
 
 TOKEN_MESSAGES = {
     "token_invalid": _l("このリンクは正しくありません。メールのリンクをもう一度確かめてください。"),
@@ -54,6 +55,8 @@ def home_for(user) -> str:
         return url_for("admin.index")
     if user.role is Role.COORDINATOR:
         return url_for("coordinate.index")
+    if user.is_pupil:
+        return url_for("learn.pupil_home")
     return url_for("learn.my_page")
 
 
@@ -81,6 +84,24 @@ def login():
             _start_session(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/pupil-login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def pupil_login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = PupilLoginForm()
+    if form.validate_on_submit():
+        user = pupils.authenticate_pupil(db.session, form.class_code.data, form.number.data, form.password.data,
+                                         ip=request.remote_addr)
+        db.session.commit()
+        if user is None:
+            flash(_("クラスコード・番号・パスワードのどれかがちがいます。カードを見て、もう一度入れてみてね。"), "error")
+        else:
+            _start_session(user)
+            return redirect(home_for(user))
+    return render_template("auth/pupil_login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -7,3 +7,4 @@ bp = Blueprint("coordinate", __name__)
 require_roles(bp, Role.COORDINATOR, Role.ADMIN)
 
 from app.coordinate import views  # noqa: E402,F401
+from app.coordinate import classes  # noqa: E402,F401

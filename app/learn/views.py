@@ -1,12 +1,438 @@
-"""The trainee's own pages."""
+"""The learner's pages: catalogue, course, lessons, reflection, quiz, survey, my page, my data."""
 from __future__ import annotations
 
-from flask import render_template
-from flask_login import current_user
+import csv
+import io
+import json
 
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from markupsafe import Markup
+
+from app.extensions import db
+from app.forms import ConfirmForm
 from app.learn import bp
+from app.learn.forms import (
+    AttemptForm,
+    DeleteAccountForm,
+    PreferencesForm,
+    ReflectionForm,
+    SurveyForm,
+    answers_from,
+    survey_answers_from,
+)
+from app.learn.lesson_page import lesson_parts
+from app.models import Audience, TextSize
+from app.services import courses, learning
+from app.services.grading import AnswerError
 
+ERRORS = {
+    "not_published": _l("この講座は、いまは受講できません。"),
+    "unknown_lesson": _l("このレッスンは、いまの講座の版にはありません。講座のページから続けてください。"),
+    "already_completed": _l("この講座はすでに修了しています。記録はそのまま残っています。"),
+    "no_attempts_left": _l("確認テストを受けられる回数の上限に達しました。講座の担当者に相談してください。"),
+    "no_quiz": _l("この講座には確認テストがありません。"),
+    "busy": _l("ほかの画面で同時に操作されたため、止めました。もう一度お試しください。"),
+    "tampered": _l("送られた回答の内容が正しくありません。選び直してから、もう一度送ってください。"),
+    "unanswered": _l("まだ答えていない問題があります。赤い印の問題を選んでください。ほかの答えはそのまま残っています。"),
+    "no_survey": _l("この講座にはアンケートがありません。"),
+    "not_completed": _l("アンケートは、講座を修了したあとに答えられます。"),
+    "survey_done": _l("アンケートには、すでに答えていただきました。ありがとうございました。"),
+    "too_long": _l("文字数が多すぎます。短くしてから、もう一度送ってください。"),
+    "wrong_password": _l("パスワードが正しくありません。"),
+    "not_allowed": _l("このアカウントは、ここでは削除できません。"),
+}
+NATIONAL_PORTAL = "https://www.notalone-cao.go.jp/"
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+def _course(slug: str):
+    course = learning.published_course(db.session, slug)
+    if course is None:
+        abort(404)
+    return course, course.live_version
+
+
+def _is_children(course=None) -> bool:
+    return current_user.is_pupil or (course is not None and course.audience is Audience.CHILDREN)
+
+
+def _enrolment_or_redirect(course):
+    """The viewer's enrolment, or a redirect to the course page asking to enrol first."""
+    enrolment = learning.enrolment_for(db.session, current_user, course)
+    if enrolment is None:
+        flash(_("まず「受講をはじめる」を押してください。"), "info")
+        return None, redirect(url_for("learn.course", slug=course.slug))
+    return enrolment, None
+
+
+def _error(code: str) -> str:
+    return str(ERRORS.get(code, ERRORS["busy"]))
+
+
+@bp.app_context_processor
+def _reading_preferences():
+    """Body classes for the viewer's text size, furigana and the children's theme."""
+    if not current_user or not current_user.is_authenticated:
+        return {"reading_class": ""}
+    classes = {TextSize.LARGE: "text-large", TextSize.XLARGE: "text-xlarge"}.get(current_user.text_size, "").split()
+    if not current_user.is_furigana_on:
+        classes.append("furigana-off")
+    if current_user.is_pupil:
+        classes.append("theme-children")
+    return {"reading_class": " ".join(classes)}
+
+
+def _preferences_form() -> PreferencesForm:
+    form = PreferencesForm(formdata=None, text_size=current_user.text_size.value,
+                           furigana=current_user.is_furigana_on)
+    form.next.data = request.full_path if request.query_string else request.path
+    return form
+
+
+# --- catalogue and course ---------------------------------------------------------------------------
+
+@bp.route("/courses")
+def catalogue():
+    audience = request.args.get("audience")
+    if current_user.is_pupil:
+        audience = Audience.CHILDREN.value
+    chosen = Audience(audience) if audience in {a.value for a in Audience} else None
+    found = courses.published_courses(db.session, chosen)
+    mine = {e.course_id: e for e in learning.enrolments_of(db.session, current_user)}
+    return render_template("learn/catalogue.html", courses=found, audience=chosen, mine=mine)
+
+
+@bp.route("/pupil")
+def pupil_home():
+    """Where a pupil lands after login: the children's course, or the list of them."""
+    found = courses.published_courses(db.session, Audience.CHILDREN)
+    if len(found) == 1:
+        return redirect(url_for("learn.course", slug=found[0].slug))
+    return redirect(url_for("learn.catalogue", audience=Audience.CHILDREN.value))
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    course, version = _course(slug)
+    enrolment = learning.enrolment_for(db.session, current_user, course)
+    done = learning.done_keys(db.session, enrolment)
+    return render_template(
+        "learn/course.html", course=course, version=version, enrolment=enrolment, done=done,
+        resume=learning.resume_key(version, enrolment, done), minutes_left=learning.minutes_left(version, done),
+        children=_is_children(course), form=ConfirmForm())
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+def enrol(slug: str):
+    course, version = _course(slug)
+    if ConfirmForm().validate_on_submit():
+        learning.enrol(db.session, current_user, course)
+        db.session.commit()
+        first = version.lessons[0].key if version.lessons else None
+        if first:
+            return redirect(url_for("learn.lesson", slug=slug, key=first))
+    return redirect(url_for("learn.course", slug=slug))
+
+
+# --- lessons and reflections ------------------------------------------------------------------------
+
+def _missing_lesson(course, key: str):
+    if learning.key_in_other_version(db.session, course, key):
+        flash(_error("unknown_lesson"), "error")
+        return redirect(url_for("learn.course", slug=course.slug))
+    abort(404)
+
+
+def _render_lesson(course, version, lesson, enrolment, reflection_form=None, status: int = 200):
+    done = learning.done_keys(db.session, enrolment)
+    lessons = version.lessons
+    index = lessons.index(lesson)
+    saved = learning.reflection_for(db.session, enrolment, lesson.key)
+    if reflection_form is None:
+        reflection_form = ReflectionForm(formdata=None, text=saved.text if saved else "")
+    municipality = current_user.municipality
+    local_support = Markup(render_template("learn/_local_support.html", municipality=municipality,
+                                           portal=NATIONAL_PORTAL))
+    return render_template(
+        "learn/lesson.html", course=course, version=version, lesson=lesson, enrolment=enrolment, done=done,
+        parts=lesson_parts(lesson.html, local_support),
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        minutes_left=learning.minutes_left(version, done), reflection=saved, reflection_form=reflection_form,
+        children=_is_children(course), form=ConfirmForm(), preferences=_preferences_form()), status
+
+
+@bp.route("/courses/<slug>/lessons/<key>")
+def lesson(slug: str, key: str):
+    course, version = _course(slug)
+    lesson = learning.lesson_in(version, key)
+    if lesson is None:
+        return _missing_lesson(course, key)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return gone
+    learning.note_visit(db.session, enrolment, key)
+    db.session.commit()
+    return _render_lesson(course, version, lesson, enrolment)
+
+
+@bp.route("/courses/<slug>/lessons/<key>/complete", methods=["POST"])
+def complete_lesson(slug: str, key: str):
+    course, version = _course(slug)
+    if learning.lesson_in(version, key) is None:
+        return _missing_lesson(course, key)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone or not ConfirmForm().validate_on_submit():
+        return gone or redirect(url_for("learn.lesson", slug=slug, key=key))
+    was_completed = enrolment.is_completed
+    learning.complete_lesson(db.session, enrolment, version, key)
+    db.session.commit()
+    if enrolment.is_completed and not was_completed:
+        flash(_("おめでとうございます。講座を修了しました。") if not _is_children(course)
+              else _("おめでとう！さいごまで よくがんばりました。"), "success")
+        return redirect(url_for("learn.course", slug=slug))
+    following = learning.resume_key(version, enrolment, learning.done_keys(db.session, enrolment))
+    flash(_("このレッスンを完了にしました。") if not _is_children(course) else _("できたね！つぎへ すすもう。"),
+          "success")
+    if following:
+        return redirect(url_for("learn.lesson", slug=slug, key=following))
+    if version.quiz is not None and not enrolment.quiz_passed_at:
+        return redirect(url_for("learn.quiz", slug=slug))
+    return redirect(url_for("learn.course", slug=slug))
+
+
+def _wants_json() -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+@bp.route("/courses/<slug>/lessons/<key>/reflection", methods=["POST"])
+def save_reflection(slug: str, key: str):
+    course, version = _course(slug)
+    lesson = learning.lesson_in(version, key)
+    if lesson is None:
+        return _missing_lesson(course, key)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return gone
+    form = ReflectionForm()
+    if form.validate_on_submit():
+        try:
+            learning.save_reflection(db.session, enrolment, version, key, form.text.data)
+        except learning.LearningError as error:
+            db.session.rollback()
+            form.text.errors.append(_error(error.code))
+        else:
+            db.session.commit()
+            if _wants_json():
+                return jsonify({"saved": True})
+            flash(_("個人ワークの答えを保存しました。"), "success")
+            return redirect(url_for("learn.lesson", slug=slug, key=key) + "#reflection")
+    if _wants_json():
+        return jsonify({"saved": False, "errors": [str(e) for e in form.text.errors] or [_error("busy")]}), 400
+    # Re-show the page with what was typed, so nothing is lost.
+    return _render_lesson(course, version, lesson, enrolment, reflection_form=form, status=400)
+
+
+@bp.route("/courses/<slug>/lessons/<key>/reflection/delete", methods=["POST"])
+def delete_reflection(slug: str, key: str):
+    course, version = _course(slug)
+    if learning.lesson_in(version, key) is None:
+        return _missing_lesson(course, key)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return gone
+    if ConfirmForm().validate_on_submit() and learning.delete_reflection(db.session, enrolment, key):
+        db.session.commit()
+        flash(_("個人ワークの答えを削除しました。"), "success")
+    return redirect(url_for("learn.lesson", slug=slug, key=key) + "#reflection")
+
+
+# --- quiz --------------------------------------------------------------------------------------------
+
+@bp.route("/courses/<slug>/quiz")
+def quiz(slug: str):
+    course, version = _course(slug)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return gone
+    if version.quiz is None:
+        flash(_error("no_quiz"), "info")
+        return redirect(url_for("learn.course", slug=slug))
+    return render_template(
+        "learn/quiz.html", course=course, version=version, enrolment=enrolment,
+        attempts=learning.attempts_of(db.session, enrolment),
+        open_attempt=learning.open_attempt(db.session, enrolment, version),
+        left=learning.attempts_left(db.session, enrolment, version), pass_mark=learning.pass_mark(version),
+        children=_is_children(course), form=ConfirmForm())
+
+
+@bp.route("/courses/<slug>/quiz/start", methods=["POST"])
+def start_quiz(slug: str):
+    course, version = _course(slug)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone or not ConfirmForm().validate_on_submit():
+        return gone or redirect(url_for("learn.quiz", slug=slug))
+    try:
+        attempt = learning.start_attempt(db.session, enrolment, version)
+    except learning.LearningError as error:
+        db.session.rollback()
+        flash(_error(error.code), "error")
+        return redirect(url_for("learn.quiz", slug=slug))
+    db.session.commit()
+    return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt.id))
+
+
+def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=(), status: int = 200):
+    quiz = attempt.version.quiz
+    if form is None:
+        form = AttemptForm(formdata=None, token=attempt.token)
+    result = learning.graded(attempt)
+    by_id = {q["id"]: q for q in quiz["questions"]}
+    # Questions and choices in the order this attempt showed them.
+    shown = [(by_id[item["id"]], [c for cid in item["choices"] for c in by_id[item["id"]]["choices"] if c["id"] == cid])
+             for item in attempt.order]
+    return render_template(
+        "learn/attempt.html", course=course, enrolment=enrolment, attempt=attempt, shown=shown, form=form,
+        results={r.id: r for r in result.results} if result else {},
+        chosen=chosen if chosen is not None else (attempt.answers or {}), missing=set(missing), result=result,
+        explain=learning.may_show_explanations(attempt, enrolment), pass_mark=learning.pass_mark(attempt.version),
+        children=_is_children(course),
+        left=learning.attempts_left(db.session, enrolment, attempt.version)), status
+
+
+@bp.route("/courses/<slug>/quiz/<int:attempt_id>", methods=["GET", "POST"])
+def attempt(slug: str, attempt_id: int):
+    course, version = _course(slug)
+    enrolment = learning.enrolment_for(db.session, current_user, course)
+    attempt = learning.attempt_for(db.session, enrolment, attempt_id)
+    if attempt is None:
+        abort(404)  # someone else's attempt, or none: the same answer
+    if request.method == "GET":
+        return _render_attempt(course, enrolment, attempt)
+    form = AttemptForm()
+    if not form.validate_on_submit() or not form.token.data:
+        flash(_("回答が正しく送られませんでした。もう一度送ってください。"), "error")
+        return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt_id))
+    raw = answers_from(request.form)
+    try:
+        learning.submit_attempt(db.session, enrolment, attempt_id, form.token.data, raw)
+    except learning.LearningError as error:
+        db.session.rollback()
+        if error.code == "unknown_attempt":
+            abort(404)
+        flash(_error(error.code), "error")
+        return redirect(url_for("learn.quiz", slug=slug))
+    except AnswerError as error:
+        db.session.rollback()
+        flash(_error(error.code), "error")
+        return _render_attempt(course, enrolment, attempt, form=form, chosen=error.kept, missing=error.missing,
+                               status=400)
+    db.session.commit()
+    return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt_id))
+
+
+# --- survey ------------------------------------------------------------------------------------------
+
+@bp.route("/courses/<slug>/survey", methods=["GET", "POST"])
+def survey(slug: str):
+    course, version = _course(slug)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return gone
+    code = ("no_survey" if version.survey is None else "not_completed" if not enrolment.is_completed
+            else "survey_done" if enrolment.survey_done_at else None)
+    if code:
+        flash(_error(code), "info")
+        return redirect(url_for("learn.course", slug=slug))
+    form = SurveyForm()
+    raw = survey_answers_from(request.form)
+    missing: list[str] = []
+    if form.validate_on_submit():
+        try:
+            learning.submit_survey(db.session, enrolment, version, raw)
+        except learning.LearningError as error:
+            db.session.rollback()
+            flash(_error(error.code), "error")
+            missing = error.missing
+        else:
+            db.session.commit()
+            flash(_("アンケートにご協力いただき、ありがとうございました。"), "success")
+            return redirect(url_for("learn.course", slug=slug))
+    return render_template("learn/survey.html", course=course, version=version, form=form, chosen=raw,
+                           missing=set(missing), children=_is_children(course)), 400 if missing else 200
+
+
+# --- my page, preferences, my data, account deletion ---------------------------------------------------
 
 @bp.route("/my")
 def my_page():
-    return render_template("learn/my_page.html", user=current_user)
+    enrolments = learning.enrolments_of(db.session, current_user)
+    return render_template(
+        "learn/my_page.html", user=current_user, preferences=_preferences_form(),
+        in_progress=[e for e in enrolments if not e.is_completed],
+        completed=[e for e in enrolments if e.is_completed])
+
+
+@bp.route("/my/preferences", methods=["POST"])
+def preferences():
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        learning.set_preferences(db.session, current_user, text_size=TextSize(form.text_size.data),
+                                 is_furigana_on=form.furigana.data)
+        db.session.commit()
+        flash(_("表示を変えました。"), "success")
+    from app.auth.views import safe_next
+
+    return redirect(safe_next(form.next.data) or url_for("learn.my_page"))
+
+
+@bp.route("/my/data")
+def my_data():
+    return render_template("learn/my_data.html", data=learning.export_my_data(db.session, current_user),
+                           may_delete=learning.may_delete_own_account(current_user))
+
+
+@bp.route("/my/data.json")
+def my_data_json():
+    body = json.dumps(learning.export_my_data(db.session, current_user), ensure_ascii=False, indent=2)
+    return _download(body, "application/json; charset=utf-8", "my-data.json")
+
+
+@bp.route("/my/data.csv")
+def my_data_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")])
+    writer.writerows(learning.my_data_rows(learning.export_my_data(db.session, current_user)))
+    # A byte-order mark so Excel opens the Japanese text as UTF-8.
+    return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "my-data.csv")
+
+
+def _download(body: str, mimetype: str, filename: str):
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/my/delete", methods=["GET", "POST"])
+def delete_account():
+    form = DeleteAccountForm()
+    allowed = learning.may_delete_own_account(current_user)
+    if allowed and form.validate_on_submit():
+        try:
+            learning.delete_account(db.session, current_user._get_current_object(), form.password.data)
+        except learning.LearningError as error:
+            db.session.rollback()
+            form.password.errors.append(_error(error.code))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("アカウントを削除しました。ご利用ありがとうございました。"), "info")
+            return redirect(url_for("public.index"))
+    return render_template("learn/delete_account.html", form=form, allowed=allowed)

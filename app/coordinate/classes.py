@@ -1,0 +1,130 @@
+"""School classes: a teacher creates pupils without e-mail, prints login cards, resets passwords."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from app.coordinate import bp
+from app.coordinate.views import load_organisation
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.models import OrganisationKind
+from app.services import pupils
+from app.services.certificates.fonts import find_japanese_fonts
+
+
+class ClassForm(FlaskForm):
+    name = StringField(_l("クラスの名前（例: 6年1組）"), validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。"))])
+    count = IntegerField(_l("児童・生徒の人数"), validators=[
+        DataRequired(message=_l("人数を数字で入力してください。")),
+        NumberRange(min=1, max=pupils.MAX_PUPILS, message=_l("1から%(max)d人までにしてください。"))])
+    submit = SubmitField(_l("クラスを作る"))
+
+
+class RenameForm(FlaskForm):
+    display_name = StringField(_l("表示名（修了証に印刷されます）"), validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。"))])
+
+
+class CardsForm(FlaskForm):
+    include_logged_in = BooleanField(_l("ログインしたことのある児童・生徒のカードも作り直す"))
+
+
+def _load_class(org_id: int, class_id: int):
+    org = load_organisation(org_id)
+    school_class = pupils.class_in(db.session, org, class_id)
+    if school_class is None:
+        abort(404)
+    return org, school_class
+
+
+def _load_pupil(org_id: int, class_id: int, pupil_id: int):
+    org, school_class = _load_class(org_id, class_id)
+    pupil = pupils.pupil_in(db.session, school_class, pupil_id)
+    if pupil is None:
+        abort(404)
+    return org, school_class, pupil
+
+
+@bp.route("/organisations/<int:org_id>/classes", methods=["GET", "POST"])
+def classes(org_id: int):
+    org = load_organisation(org_id)
+    form = ClassForm()
+    if org.kind is OrganisationKind.SCHOOL and form.validate_on_submit():
+        school_class = pupils.create_class(db.session, org, name=form.name.data, count=form.count.data,
+                                           name_for=lambda n: _("%(name)s %(number)d番", name=form.name.data.strip(),
+                                                                number=n),
+                                           actor=current_user)
+        db.session.commit()
+        flash(_("クラスを作りました。次に、ログインカードを印刷してください。"), "success")
+        return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=school_class.id))
+    return render_template("coordinate/classes.html", org=org, form=form,
+                           classes=pupils.classes_of(db.session, org),
+                           is_school=org.kind is OrganisationKind.SCHOOL)
+
+
+@bp.route("/organisations/<int:org_id>/classes/<int:class_id>")
+def school_class(org_id: int, class_id: int):
+    org, school_class = _load_class(org_id, class_id)
+    return render_template("coordinate/school_class.html", org=org, school_class=school_class,
+                           pupils=pupils.pupils_of(db.session, school_class), form=ConfirmForm(),
+                           cards_form=CardsForm(formdata=None))
+
+
+@bp.route("/organisations/<int:org_id>/classes/<int:class_id>/cards", methods=["POST"])
+def login_cards(org_id: int, class_id: int):
+    org, school_class = _load_class(org_id, class_id)
+    form = CardsForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
+    issued = pupils.passwords_for_cards(db.session, school_class, current_user,
+                                        include_logged_in=form.include_logged_in.data)
+    if not issued:
+        db.session.rollback()
+        flash(_("作り直すカードはありません。全員がログインしたことがあります。作り直す場合は、チェックを入れてください。"), "info")
+        return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
+    font = find_japanese_fonts().gothic
+    html = render_template("coordinate/class_cards.html", org=org, school_class=school_class, issued=issued,
+                           font_url=font.resolve().as_uri(),
+                           login_url=url_for("auth.pupil_login", _external=True))
+    pdf = pupils.cards_pdf(html, font)
+    # Committed only once the PDF exists, so a failed render leaves the old passwords working.
+    db.session.commit()
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="login-cards-{school_class.code}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/organisations/<int:org_id>/classes/<int:class_id>/pupils/<int:pupil_id>/rename", methods=["POST"])
+def rename_pupil(org_id: int, class_id: int, pupil_id: int):
+    org, school_class, pupil = _load_pupil(org_id, class_id, pupil_id)
+    form = RenameForm()
+    if form.validate_on_submit():
+        pupils.rename(db.session, pupil, form.display_name.data, current_user)
+        db.session.commit()
+        flash(_("%(number)d番の表示名を変えました。", number=pupil.pupil_number), "success")
+    else:
+        flash(_("表示名は1〜60文字で入力してください。"), "error")
+    return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
+
+
+@bp.route("/organisations/<int:org_id>/classes/<int:class_id>/pupils/<int:pupil_id>/reset", methods=["POST"])
+def reset_pupil(org_id: int, class_id: int, pupil_id: int):
+    org, school_class, pupil = _load_pupil(org_id, class_id, pupil_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
+    password = pupils.new_password(db.session, pupil, current_user)
+    db.session.commit()
+    # Shown once on this page, never stored in clear or put in the session cookie.
+    response = render_template("coordinate/pupil_password.html", org=org, school_class=school_class, pupil=pupil,
+                               password=password)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
