@@ -1,7 +1,7 @@
 """Language choice (Japanese first, English available) and label helpers for templates."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -41,6 +41,8 @@ ORG_KIND_LABELS = {
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands, background jobs, mails sent after commit
+        return languages[0]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
@@ -50,6 +52,10 @@ def select_locale() -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app.services.certificates.wareki import to_wareki
+
+    app.add_template_filter(to_wareki, "wareki")
+
     @app.context_processor
     def _labels():
         from flask_babel import get_locale

@@ -6,5 +6,8 @@ from app.models import Role
 bp = Blueprint("coordinate", __name__)
 require_roles(bp, Role.COORDINATOR, Role.ADMIN)
 
-from app.coordinate import views  # noqa: E402,F401
-from app.coordinate import classes  # noqa: E402,F401
+from app.coordinate import (
+    certificates,  # noqa: E402,F401
+    classes,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)

@@ -2,7 +2,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -66,8 +76,9 @@ def set_language():
 
 @bp.app_context_processor
 def _confirm_form():
-    # Every page has a logout button, which posts through a CSRF-protected form.
-    return {"confirm_form": ConfirmForm()}
+    # Every page has a logout button, which posts through a CSRF-protected form; e-mails
+    # rendered outside a request need none.
+    return {"confirm_form": ConfirmForm()} if has_request_context() else {}
 
 
 @bp.route("/content/<int:version_id>/<path:path>")

@@ -1,0 +1,247 @@
+"""Coordinators: certificate settings and preview, issued certificates, revocation, bulk ZIP."""
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from PIL import Image, UnidentifiedImageError
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.coordinate import bp
+from app.coordinate.views import load_organisation
+from app.extensions import db
+from app.forms import ConfirmForm
+from app.jobs import dispatch_bulk
+from app.learn.certificates import font_missing_page, pdf_response
+from app.models import BulkJob, Certificate, JobStatus
+from app.services import audit, bulk, issuing
+from app.services.certificates.fonts import FontMissingError
+from app.services.certificates.render import CERTIFICATE_TITLES, CertificateRenderError, render_sample
+
+MAX_LOGO_BYTES = 1024 * 1024
+PAGE_SIZE = 50
+
+
+def valid_logo(form, field) -> None:
+    """A real PNG or JPEG image of reasonable size, checked by decoding it, not by its name."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return
+    data = upload.read(MAX_LOGO_BYTES + 1)
+    upload.stream.seek(0)
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationError(_l("ロゴの画像は1MB以下にしてください。"))
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+            kind = image.format
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValidationError(_l("ロゴの画像を読み取れませんでした。PNG か JPEG の画像を選んでください。")) from error
+    if kind not in ("PNG", "JPEG"):
+        raise ValidationError(_l("ロゴには PNG か JPEG の画像を使ってください。"))
+
+
+class SettingsForm(FlaskForm):
+    title = SelectField(_l("証書の名前"), choices=[(t, t) for t in CERTIFICATE_TITLES])
+    organiser_name = StringField(_l("発行者として印刷する名前"), validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=100)])
+    signatory_title = StringField(_l("署名者の役職（例: 市長）"), validators=[Optional(), Length(max=40)])
+    signatory_name = StringField(_l("署名者の氏名"), validators=[Optional(), Length(max=60)])
+    valid_years = IntegerField(_l("有効期間（年）。空欄なら期限なし"), validators=[
+        Optional(), NumberRange(min=1, max=20, message=_l("1〜20の数を入力してください。"))])
+    logo = FileField(_l("ロゴ（PNG または JPEG、1MB まで）"), validators=[
+        FileAllowed(["png", "jpg", "jpeg"], message=_l("PNG か JPEG の画像を選んでください。")), valid_logo])
+    remove_logo = BooleanField(_l("今のロゴを外す"))
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(_l("取り消しの理由（確認ページに表示されます）"), validators=[
+        DataRequired(message=_l("理由を入力してください。")), Length(max=200)])
+
+
+class ReissueForm(FlaskForm):
+    holder_name = StringField(_l("正しいお名前"), validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60)])
+
+
+def load_certificate(org_id: int, cert_id: int) -> tuple:
+    org = load_organisation(org_id)
+    cert = db.session.get(Certificate, cert_id)
+    if cert is None or cert.organisation_id != org.id:
+        abort(404)
+    return org, cert
+
+
+def load_job(org_id: int, job_id: int) -> tuple:
+    org = load_organisation(org_id)
+    job = db.session.get(BulkJob, job_id)
+    if job is None or job.organisation_id != org.id:
+        abort(404)
+    return org, job
+
+
+@bp.route("/organisations/<int:org_id>/certificate-settings", methods=["GET", "POST"])
+def certificate_settings(org_id: int):
+    org = load_organisation(org_id)
+    settings = issuing.settings_for(db.session, org)
+    form = SettingsForm(obj=settings)
+    if form.validate_on_submit():
+        settings.title = form.title.data
+        settings.organiser_name = form.organiser_name.data.strip()
+        settings.signatory_title = (form.signatory_title.data or "").strip()
+        settings.signatory_name = (form.signatory_name.data or "").strip()
+        settings.valid_years = form.valid_years.data
+        if form.remove_logo.data:
+            settings.logo, settings.logo_mime = None, None
+        elif form.logo.data and getattr(form.logo.data, "filename", ""):
+            data = form.logo.data.read()
+            settings.logo = data
+            settings.logo_mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        audit.record(db.session, "certificate.settings", actor_id=current_user.id, target_type="organisation",
+                     target_id=org.id)
+        db.session.commit()
+        flash(_("証書の設定を保存しました。これから発行する証書に使われます。"), "success")
+        return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
+    db.session.commit()  # the default settings row created on first visit
+    return render_template("coordinate/certificate_settings.html", org=org, form=form, settings=settings)
+
+
+@bp.route("/organisations/<int:org_id>/certificate-settings/preview-<template>.pdf")
+def certificate_preview(org_id: int, template: str):
+    org = load_organisation(org_id)
+    if template not in ("adult", "children", "card"):
+        abort(404)
+    settings = issuing.settings_for(db.session, org)
+    overrides = {"organiser_name": settings.organiser_name, "certificate_title": settings.title,
+                 "signatory_title": settings.signatory_title, "signatory_name": settings.signatory_name,
+                 "municipality_name": org.area_name}
+    try:
+        data = render_sample(template, overrides=overrides, logo=settings.logo)
+    except FontMissingError as error:
+        return font_missing_page(error)
+    except (CertificateRenderError, ValueError) as error:
+        flash(_("見本を作れませんでした: %(error)s", error=str(error)), "error")
+        return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
+    response = pdf_response(data, f"sample-{template}.pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=sample-{template}.pdf"
+    return response
+
+
+@bp.route("/organisations/<int:org_id>/certificates")
+def certificate_list(org_id: int):
+    org = load_organisation(org_id)
+    q = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = sa.select(Certificate).where(Certificate.organisation_id == org.id)
+    if q:
+        code = q.upper().replace("-", "").replace(" ", "")
+        stmt = stmt.where(sa.or_(Certificate.serial.contains(q), Certificate.holder_name.contains(q),
+                                 Certificate.code == code))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    certs = db.session.scalars(stmt.order_by(Certificate.serial.desc()).limit(PAGE_SIZE)
+                               .offset((page - 1) * PAGE_SIZE)).all()
+    jobs = db.session.scalars(sa.select(BulkJob).where(BulkJob.organisation_id == org.id)
+                              .order_by(BulkJob.id.desc()).limit(5)).all()
+    return render_template("coordinate/certificates.html", org=org, certs=certs, q=q, page=page, total=total,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), jobs=jobs, form=ConfirmForm())
+
+
+@bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>")
+def certificate_detail(org_id: int, cert_id: int):
+    org, cert = load_certificate(org_id, cert_id)
+    return render_template("coordinate/certificate.html", org=org, cert=cert,
+                           result=issuing.verify(cert), revoke_form=RevokeForm(),
+                           reissue_form=ReissueForm(holder_name=cert.holder_name))
+
+
+@bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>.pdf")
+def certificate_download(org_id: int, cert_id: int):
+    org, cert = load_certificate(org_id, cert_id)
+    try:
+        data = issuing.pdf_bytes(db.session, cert, base_url=current_app.config["BASE_URL"])
+    except FontMissingError as error:
+        db.session.rollback()
+        return font_missing_page(error)
+    db.session.commit()
+    return pdf_response(data, f"{cert.serial}.pdf")
+
+
+@bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>/revoke", methods=["POST"])
+def certificate_revoke(org_id: int, cert_id: int):
+    org, cert = load_certificate(org_id, cert_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            issuing.revoke(db.session, cert, reason=form.reason.data, actor=current_user)
+        except issuing.CertificateError:
+            db.session.rollback()
+            flash(_("この証書はすでに取り消されています。"), "error")
+        else:
+            db.session.commit()
+            flash(_("証書 %(serial)s を取り消しました。確認ページにも表示されます。", serial=cert.serial), "success")
+    else:
+        flash(_("取り消しの理由を入力してください。"), "error")
+    return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
+
+
+@bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>/reissue", methods=["POST"])
+def certificate_reissue(org_id: int, cert_id: int):
+    org, cert = load_certificate(org_id, cert_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        flash(_("正しいお名前を入力してください。"), "error")
+        return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
+    try:
+        new = issuing.reissue(db.session, cert, holder_name=form.holder_name.data, actor=current_user)
+    except issuing.CertificateError:
+        db.session.rollback()
+        flash(_("この証書は再発行できません（取り消し済み、または再発行済みです）。"), "error")
+        return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
+    db.session.commit()
+    flash(_("新しい証書 %(serial)s を発行しました。古い証書は無効になりました。", serial=new.serial), "success")
+    return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=new.id))
+
+
+@bp.route("/organisations/<int:org_id>/certificates/bulk", methods=["POST"])
+def certificate_bulk(org_id: int):
+    org = load_organisation(org_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ids = db.session.scalars(sa.select(Certificate.id).where(
+        Certificate.organisation_id == org.id, Certificate.current_for_enrolment_id.is_not(None),
+        Certificate.revoked_at.is_(None))).all()
+    if not ids:
+        flash(_("まとめてダウンロードできる証書がありません。"), "info")
+        return redirect(url_for("coordinate.certificate_list", org_id=org.id))
+    job = bulk.start(db.session, org, ids, requested_by=current_user, label=_("%(org)s の証書", org=org.name))
+    db.session.commit()
+    dispatch_bulk(current_app._get_current_object(), job.id)
+    return redirect(url_for("coordinate.bulk_job", org_id=org.id, job_id=job.id))
+
+
+@bp.route("/organisations/<int:org_id>/jobs/<int:job_id>")
+def bulk_job(org_id: int, job_id: int):
+    org, job = load_job(org_id, job_id)
+    return render_template("coordinate/bulk_job.html", org=org, job=job,
+                           running=job.status in (JobStatus.QUEUED, JobStatus.RUNNING))
+
+
+@bp.route("/organisations/<int:org_id>/jobs/<int:job_id>.zip")
+def bulk_download(org_id: int, job_id: int):
+    org, job = load_job(org_id, job_id)
+    if job.status is not JobStatus.DONE:
+        abort(404)
+    data = bulk.zip_bytes(db.session, job)
+    audit.record(db.session, "certificate.bulk_download", actor_id=current_user.id, target_type="bulk_job",
+                 target_id=job.id, count=job.total)
+    db.session.commit()
+    response = current_app.response_class(data, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f"attachment; filename=certificates-{job.id}.zip"
+    return response
