@@ -9,6 +9,7 @@ from app.models.certificate import (
     JobStatus,
     SerialCounter,
 )
+from app.models.cohort import Attendance, Cohort, CohortMode
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
@@ -24,6 +25,9 @@ from app.models.pupil import SchoolClass
 from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPurpose, User
 
 __all__ = [
+    "Attendance",
+    "Cohort",
+    "CohortMode",
     "BulkJob",
     "Certificate",
     "CertificateFile",

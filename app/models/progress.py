@@ -35,7 +35,7 @@ class Enrolment(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
     started_version_id: Mapped[int] = mapped_column(sa.ForeignKey("content_version.id"))
     # The cohort joined with a code or link; a plain number until the cohort table exists.
-    cohort_id: Mapped[int | None] = mapped_column(index=True)
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="SET NULL"), index=True)
     lessons_done: Mapped[int] = mapped_column(default=0)
     lessons_required: Mapped[int] = mapped_column(default=0)
     best_score: Mapped[int | None]
