@@ -61,6 +61,11 @@ def published_course(session: Session, slug: str) -> Course | None:
     return session.scalar(sa.select(Course).where(Course.slug == slug, Course.live_version_id.is_not(None)))
 
 
+def live_version(session: Session, course: Course) -> ContentVersion | None:
+    """The live version by its id: the relationship can be stale just after publishing."""
+    return session.get(ContentVersion, course.live_version_id) if course.live_version_id else None
+
+
 def enrolment_for(session: Session, user: User, course: Course) -> Enrolment | None:
     return session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
                                                      Enrolment.course_id == course.id))
@@ -73,7 +78,7 @@ def enrolments_of(session: Session, user: User) -> list[Enrolment]:
 
 def enrol(session: Session, user: User, course: Course, cohort_id: int | None = None) -> Enrolment:
     """Enrol `user` in `course` (idempotent); joining a cohort later records it on the enrolment."""
-    version = course.live_version
+    version = live_version(session, course)
     if version is None:
         raise LearningError("not_published")
     _insert_ignore(session, Enrolment, {
@@ -222,7 +227,7 @@ def record_attendance(session: Session, enrolment: Enrolment, now: datetime | No
     """Complete an enrolment by attending an in-person session, where the course allows it.
 
     For the coordinator side (cohorts); True when this call completed the enrolment."""
-    version = enrolment.course.live_version
+    version = live_version(session, enrolment.course)
     if version is None:
         raise LearningError("not_published")
     if not version.meta["completion"].get("attendance_replaces_lessons"):
@@ -237,7 +242,7 @@ def refresh_course_progress(session: Session, course: Course) -> int:
     """Recount lessons for every enrolment not yet completed, after a new version goes live.
 
     Two UPDATE statements whatever the number of learners; returns the rows touched."""
-    version = course.live_version
+    version = live_version(session, course)
     if version is None:
         return 0
     required = version.required_lesson_keys
@@ -393,7 +398,7 @@ def submit_attempt(session: Session, enrolment: Enrolment, attempt_id: int, toke
     session.refresh(attempt)
     if stored.rowcount != 1:
         return Submission(attempt, is_repeat=True)
-    live = enrolment.course.live_version or version
+    live = live_version(session, enrolment.course) or version
     _refresh_figures(session, enrolment, live)
     _complete_if_due(session, enrolment, live, now)
     return Submission(attempt, is_repeat=False)
@@ -483,7 +488,7 @@ def recompute_progress(session: Session, enrolment: Enrolment) -> dict:
     """The figures computed from raw rows in Python, independently of the stored ones (tests)."""
     session.refresh(enrolment)
     version = (session.get(ContentVersion, enrolment.completed_version_id) if enrolment.completed_version_id
-               else enrolment.course.live_version)
+               else live_version(session, enrolment.course))
     done = done_keys(session, enrolment)
     required = version.required_lesson_keys
     submitted = [a for a in attempts_of(session, enrolment) if a.submitted_at is not None]
