@@ -12,7 +12,7 @@ from app.models.progress import REFLECTION_MAX_CHARS
 from app.services import courses, learning
 from app.services.grading import AnswerError
 from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_trainee
+from tests.factories import PASSWORD, make_organisation, make_trainee
 from tests.learn_helpers import FIXTURES, bundle_copy, publish_bundle, right_answers, wrong_answers
 
 RENAMED = {"lessons/02-kizuku.md": ("id: kizuku", "id: kizuku-v2")}
@@ -111,7 +111,7 @@ def test_stored_figures_equal_recomputation_after_random_actions(app, tmp_path):
         version = rng.choice(versions)
         course = version.course
         live = course.live_version
-        enrolment = learning.enrol(db.session, user, course, cohort_id=rng.choice([None, 7]))
+        enrolment = learning.enrol(db.session, user, course)
         if enrolment not in enrolments:
             enrolments.append(enrolment)
         action = rng.choice(["lesson", "lesson", "bad_lesson", "start", "submit", "submit", "resubmit",
@@ -149,3 +149,19 @@ def test_stored_figures_equal_recomputation_after_random_actions(app, tmp_path):
         assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment), enrolment.id
         completed += enrolment.is_completed
     assert completed >= 1 and len(enrolments) >= 4
+
+
+def test_enrol_is_idempotent_and_records_a_cohort(app):
+    from app.models.cohort import Cohort, CohortMode
+
+    version = publish_bundle(FIXTURES / "valid-adult")
+    user = make_trainee()
+    cohort = Cohort(organisation_id=make_organisation().id, course_id=version.course_id, title="土曜講座",
+                    mode=list(CohortMode)[0], join_code="JOINME")
+    db.session.add(cohort)
+    db.session.flush()
+    first = learning.enrol(db.session, user, version.course)
+    assert first.cohort_id is None and first.started_version_id == version.id and first.lessons_required == 2
+    again = learning.enrol(db.session, user, version.course, cohort_id=cohort.id)
+    assert again.id == first.id and again.cohort_id == cohort.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 1
