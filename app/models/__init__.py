@@ -13,6 +13,7 @@ from app.models.cohort import Attendance, Cohort, CohortMode
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
+from app.models.participant_import import ParticipantImport
 from app.models.progress import (
     CompletedVia,
     Enrolment,
@@ -55,6 +56,7 @@ __all__ = [
     "OneTimeToken",
     "Organisation",
     "OrganisationKind",
+    "ParticipantImport",
     "Prefecture",
     "Role",
     "Sex",

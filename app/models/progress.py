@@ -122,6 +122,8 @@ class SurveyResponse(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("content_version.id", ondelete="CASCADE"))
     audience: Mapped[Audience] = mapped_column(str_enum(Audience))
+    # The session it followed, so a 実施報告 can summarise per cohort; still no user.
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort.id", ondelete="SET NULL"), index=True)
     answers: Mapped[dict] = mapped_column(sa.JSON)
     # Only the day: an exact time could be matched with Enrolment.survey_done_at.
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from app.models import (
     Certificate,
     CertificateFile,
     CertificateSettings,
+    Cohort,
     Enrolment,
     Municipality,
     Organisation,
@@ -75,8 +76,14 @@ def settings_for(session: Session, org: Organisation) -> CertificateSettings:
 # --- issuing ------------------------------------------------------------------------------------
 
 def issuer_for(session: Session, enrolment: Enrolment) -> Organisation | None:
-    """Who issues this enrolment's certificate: the pupil's school, else an organisation of the
-    trainee's municipality, else one covering the whole prefecture, else None (the platform)."""
+    """Who issues this enrolment's certificate: the cohort's organisation, else the pupil's school,
+    else an organisation of the trainee's municipality, else one covering the whole prefecture,
+    else None (the platform)."""
+    if enrolment.cohort_id is not None:
+        # Whoever ran the session recognises it, wherever the participant lives.
+        cohort = session.get(Cohort, enrolment.cohort_id)
+        if cohort is not None:
+            return session.get(Organisation, cohort.organisation_id)
     user = enrolment.user
     if user.school_class_id is not None:
         school_class = session.get(SchoolClass, user.school_class_id)

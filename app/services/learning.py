@@ -467,7 +467,7 @@ def submit_survey(session: Session, enrolment: Enrolment, version: ContentVersio
     if claimed.rowcount != 1:
         raise LearningError("survey_done")
     response = SurveyResponse(course_id=enrolment.course_id, version_id=version.id,
-                              audience=enrolment.course.audience, answers=answers,
+                              audience=enrolment.course.audience, cohort_id=enrolment.cohort_id, answers=answers,
                               submitted_at=now.replace(hour=0, minute=0, second=0, microsecond=0))
     session.add(response)
     session.flush()
