@@ -69,3 +69,22 @@ clean:
 translations-update: venv
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
+
+# Benchmarks on a national-scale data set in PostgreSQL (bench/, BENCHMARKS.md). `make bench`
+# seeds 1,000,000 trainees into BENCH_DATABASE_URL (default: the tsunagari_bench database on
+# 127.0.0.1; reused when already seeded) and rewrites BENCHMARKS.md; `make bench-smoke` does
+# the same on a few thousand rows, quickly, to prove the tool works (CI).
+BENCH_DEBS := $(RUN_DEBS) wrk
+
+.PHONY: bench bench-smoke bench-seed
+
+bench: venv translations
+	$(call ensure_debs,$(BENCH_DEBS))
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-smoke: venv translations
+	$(call ensure_debs,$(BENCH_DEBS))
+	$(PY) -m bench.run --smoke $(BENCH_ARGS)
+
+bench-seed: venv
+	$(PY) -m bench.seed $(BENCH_ARGS)

@@ -41,6 +41,10 @@ TOKEN_RE = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 ADULT = "tsunagari-adult"
 
 
+class NotAvailable(Exception):
+    """The feature a benchmark measures does not exist (yet): reported, not a failure."""
+
+
 # --- figures -------------------------------------------------------------------------------------
 
 def percentile(values: list[float], p: float) -> float:
@@ -80,6 +84,8 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    unavailable: str | None = None
+    load: float = 0.0  # 1-minute load average when the section started
 
 
 def fmt(value: float, unit: str) -> str:
@@ -266,11 +272,15 @@ class Run:
 
     def section(self, key: str, title: str, body: Callable[[Section], None]) -> None:
         section = Section(key, title)
+        section.load = os.getloadavg()[0]
         self.sections.append(section)
         started = time.perf_counter()
         print(f"== {key}. {title}", flush=True)
         try:
             body(section)
+        except NotAvailable as missing:
+            section.unavailable = str(missing)
+            print(f"   not available: {missing}", flush=True)
         except Exception as error:  # a broken benchmark is reported, and the others still run
             import traceback
 
@@ -645,6 +655,8 @@ def write_report(run: Run, path: Path) -> None:
         f"- Python {m['python']}, gunicorn 2 sync workers, commit {c['commit']}",
         f"- data set: {c['dataset']}",
         f"- seeding time: {c['seed_time']}",
+        f"- load average (1 min) at start / end: {c['load_start']:.2f} / {os.getloadavg()[0]:.2f} "
+        "(other work on the machine shares its 2 cores with the benchmarks)",
         f"- mode: {'SMOKE (a few thousand rows, one round each: proves the tool works, figures mean nothing)' if run.smoke else 'full'}",
         "",
         "Each figure is the median and the 95th percentile over the repeated runs described under it; each",
@@ -658,6 +670,8 @@ def write_report(run: Run, path: Path) -> None:
     for s in run.sections:
         if s.error:
             lines.append(f"| {s.key} | {s.title}: **did not run** ({s.error}) | | | | |")
+        if s.unavailable:
+            lines.append(f"| {s.key} | {s.title}: not available yet ({s.unavailable}) | | | | |")
         for f in s.figures:
             met = "" if f.met is None else "yes" if f.met else "**no**"
             lines.append(f"| {s.key} | {f.name} ({f.unit}) | {fmt(f.median, f.unit)} | {fmt(f.p95, f.unit)} | "
@@ -667,6 +681,8 @@ def write_report(run: Run, path: Path) -> None:
         lines += [f"## {s.key}. {s.title}", ""]
         if s.error:
             lines += [f"Did not run: `{s.error}`", ""]
+        if s.unavailable:
+            lines += [f"Not available yet: {s.unavailable}.", ""]
         for f in s.figures:
             lines.append(f"- {f.name}: median **{fmt(f.median, f.unit)} {f.unit}**, p95 {fmt(f.p95, f.unit)} {f.unit}"
                          f" (n={len(f.values)}){f'; target {f.target}' if f.target else ''}"
@@ -675,6 +691,7 @@ def write_report(run: Run, path: Path) -> None:
             lines.append("")
         for note in s.notes:
             lines += [note, ""]
+        lines += [f"Load average (1 min) when this started: {s.load:.2f}.", ""]
     history = ROOT / "bench" / "HISTORY.md"
     if history.exists():
         lines += [history.read_text().rstrip(), ""]
@@ -728,7 +745,7 @@ def main(argv: list[str] | None = None) -> int:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
     run.context.update(date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), postgres=f"PostgreSQL {version}",
                        dbname=url.rsplit("/", 1)[-1], dataset=dataset, seed_time=seed_time,
-                       commit=commit.strip() or "?")
+                       commit=commit.strip() or "?", load_start=os.getloadavg()[0])
 
     def want(key: str) -> bool:
         return not only or key in only
