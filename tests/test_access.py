@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
-from app.models import Role, SchoolClass
-from app.services import courses, learning
+from app.jobs import wait_for_threads
+from app.models import BulkJob, CohortMode, JobStatus, ParticipantImport, Role, SchoolClass
+from app.services import cohorts, courses, issuing, learning
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 
@@ -23,6 +24,9 @@ OPEN = {"public", "auth", "static"}
 FIXTURE_BUNDLE = Path(__file__).parent / "content_fixtures" / "valid-adult"
 # Parameters naming one person's own records: another person's answer 404 for every role.
 PERSONAL_ARGS = {"attempt_id"}
+# The same, only in one blueprint: /my/certificates/<cert_id> is personal, while coordinators'
+# certificate pages are scoped by organisation.
+PERSONAL_ARGS_IN = {"learn": {"cert_id"}}
 
 
 @pytest.fixture()
@@ -52,10 +56,38 @@ def world(app):
         db.session.add(classes[side])
         db.session.flush()
     pupils = {side: make_trainee(email=None, school_class_id=c.id, pupil_number=1) for side, c in classes.items()}
+    # Certificates: each role's own (issued by 生駒市), and one issued by 座間市 to a resident there.
+    certificates = {}
+    for role, user in users.items():
+        enrolment = learning.enrol(db.session, user, version.course)
+        learning.record_attendance(db.session, enrolment)
+        certificates[role] = issuing.current_certificate(db.session, enrolment.id)
+    zama = make_trainee(municipality="142166", email="zama-trainee@example.jp")
+    zama_enrolment = learning.enrol(db.session, zama, version.course)
+    learning.record_attendance(db.session, zama_enrolment)
+    other_certificate = issuing.current_certificate(db.session, zama_enrolment.id)
+    assert certificates[Role.TRAINEE].organisation_id == own.id and other_certificate.organisation_id == other.id
+    jobs = {side: BulkJob(organisation_id=org.id, label="test", certificate_ids=[], status=JobStatus.DONE)
+            for side, org in (("own", own), ("other", other))}
+    db.session.add_all(jobs.values())
+    # Cohorts of the course in each organisation, each with a participant and a CSV waiting to be confirmed.
+    cohorts_by_side, imports = {}, {}
+    for side, org in (("own", own), ("other", other)):
+        cohort = cohorts.create_cohort(db.session, org, cohorts.CohortFields(
+            course_id=version.course_id, title=f"{org.name} 第1回", mode=CohortMode.IN_PERSON, venue="会議室"),
+            actor=None)
+        cohorts.join(db.session, cohort, make_trainee(municipality=org.municipality_code))
+        imports[side] = ParticipantImport(cohort_id=cohort.id, filename="x.csv", rows=[
+            {"line": 2, "name": "山田 花子", "email": f"hanako-{side}@example.jp", "municipality_code": "292095",
+             "age_band": "", "sex": ""}])
+        db.session.add(imports[side])
+        cohorts_by_side[side] = cohort
     db.session.commit()
     return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
             "colleague": colleague, "version": version, "attempts": attempts,
-            "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils}
+            "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils,
+            "certificates": certificates, "other_certificate": other_certificate, "jobs": jobs,
+            "cohorts": cohorts_by_side, "imports": imports}
 
 
 def routes(app):
@@ -95,6 +127,20 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = world["classes"][side].id
         elif arg == "pupil_id":
             values[arg] = world["pupils"][side].id
+        elif arg == "cert_id" and rule.endpoint.startswith("learn."):
+            # In scope: the viewer's own certificate; outside: someone else's.
+            own = world["certificates"].get(role)
+            values[arg] = (own if in_scope and own else world["other_certificate"]).id
+        elif arg == "cert_id":
+            values[arg] = (world["certificates"][Role.TRAINEE] if in_scope else world["other_certificate"]).id
+        elif arg == "template":
+            values[arg] = "adult"
+        elif arg == "job_id":
+            values[arg] = world["jobs"][side].id
+        elif arg == "cohort_id":
+            values[arg] = world["cohorts"][side].id
+        elif arg == "import_id":
+            values[arg] = world["imports"][side].id
         else:
             values[arg] = 1
     return rule.build(values)[1]
@@ -124,12 +170,13 @@ def test_protected_routes_by_role(app, world, role):
                 assert response.status_code == 302 and "/login" in response.headers["Location"], url
             elif role not in PROTECTED[blueprint]:
                 assert response.status_code == 404, (role, url, response.status_code)
-            elif not in_scope and PERSONAL_ARGS & set(rule.arguments):
+            elif not in_scope and (PERSONAL_ARGS | PERSONAL_ARGS_IN.get(blueprint, set())) & set(rule.arguments):
                 assert response.status_code == 404, (role, url, response.status_code)
             elif not in_scope and role is Role.COORDINATOR and "org_id" in rule.arguments:
                 assert response.status_code == 404, (role, url, response.status_code)
             else:
                 assert response.status_code in (200, 302), (role, url, response.status_code)
+    wait_for_threads()  # bulk certificate jobs started by the POSTs above
     assert checked > 10
 
 

@@ -143,7 +143,8 @@ def register():
             db.session.commit()
             _start_session(user)
             flash(_("登録が完了しました。ようこそ、%(name)sさん。", name=user.display_name), "success")
-            return redirect(url_for("learn.my_page"))
+            # Back to where registration started, e.g. the join page of a cohort's poster.
+            return redirect(safe_next(request.args.get("next")) or url_for("learn.my_page"))
     pref_code = form.prefecture.data or (form.municipality_code.data or "")[:2]
     options = municipalities.in_prefecture(db.session, pref_code) if pref_code else []
     if options and not form.prefecture.data:

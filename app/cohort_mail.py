@@ -1,0 +1,73 @@
+"""E-mails to cohort participants: joined (with an .ics file), invited by import, reminder.
+
+Sent by views after their commit and by `flask cohorts send-reminders`; a failed mail is logged
+and never undoes what was committed."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import render_template
+from flask_babel import gettext as _
+
+from app.cohort_text import place_text, when_text
+from app.models import Cohort, Organisation, User
+from app.services import calendar, mail
+
+log = logging.getLogger(__name__)
+
+
+def _base(config: Mapping[str, Any]) -> str:
+    return config["BASE_URL"].rstrip("/")
+
+
+def course_link(config: Mapping[str, Any], cohort: Cohort) -> str:
+    return f"{_base(config)}/courses/{cohort.course.slug}"
+
+
+def ics_for(config: Mapping[str, Any], cohort: Cohort, organisation: Organisation) -> bytes | None:
+    """The session as a calendar file; None for cohorts without a date (on demand)."""
+    if cohort.starts_at is None:
+        return None
+    host = urlsplit(config["BASE_URL"]).hostname or "localhost"
+    description = "\n".join(filter(None, [
+        _("主催: %(org)s", org=organisation.name),
+        _("講師: %(name)s", name=cohort.instructor_name) if cohort.instructor_name else "",
+        _("講座のページ: %(url)s", url=course_link(config, cohort)),
+    ]))
+    event = calendar.Event(
+        uid=f"cohort-{cohort.id}@{host}", title=_("つながりサポーター養成講座「%(title)s」", title=cohort.title),
+        starts_at=cohort.starts_at, ends_at=cohort.ends_at, location=place_text(cohort, for_participant=True),
+        url=cohort.meeting_url or course_link(config, cohort), description=description)
+    return calendar.ics_bytes(event)
+
+
+def _send(config: Mapping[str, Any], user: User, cohort: Cohort, subject: str, template: str, **context) -> None:
+    organisation = cohort.organisation
+    ics = ics_for(config, cohort, organisation)
+    body = render_template(template, user=user, cohort=cohort, org=organisation, when=when_text(cohort),
+                           place=place_text(cohort, for_participant=True), course_link=course_link(config, cohort),
+                           **context)
+    attachments = [("tsunagari-session.ics", "text/calendar", ics)] if ics else None
+    try:
+        mail.send(config, user.email, subject, body, attachments=attachments)
+    except Exception:  # the joining is committed; a mail problem must not turn it into an error page
+        log.exception("could not send the cohort e-mail to user %s", user.id)
+
+
+def send_joined(config: Mapping[str, Any], user: User, cohort: Cohort) -> None:
+    if user.email:
+        _send(config, user, cohort, _("【つながりサポーター養成講座】参加を受け付けました: %(title)s", title=cohort.title),
+              "email/cohort_joined.txt")
+
+
+def send_invited(config: Mapping[str, Any], user: User, cohort: Cohort, link: str, days: int) -> None:
+    _send(config, user, cohort, _("【つながりサポーター養成講座】受講のご案内: %(title)s", title=cohort.title),
+          "email/cohort_invited.txt", link=link, days=days)
+
+
+def send_reminder(config: Mapping[str, Any], user: User, cohort: Cohort) -> None:
+    _send(config, user, cohort, _("【つながりサポーター養成講座】明日の講座のお知らせ: %(title)s", title=cohort.title),
+          "email/cohort_reminder.txt")

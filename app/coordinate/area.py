@@ -1,0 +1,74 @@
+"""Area dashboards: a municipality's residents and cohorts, a prefecture's municipalities.
+
+The area is the organisation's own (loaded through load_organisation), so a 奈良県 coordinator
+reaches 奈良県 figures only; no parameter chooses another area."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.cohort_text import MODE_LABELS, when_text
+from app.coordinate import bp
+from app.coordinate.cohorts import XLSX, _download, _export
+from app.coordinate.views import load_organisation
+from app.extensions import db
+from app.models import Audience
+from app.services import cohort_reports, exports, organisations
+
+AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
+
+
+def _figures(org):
+    if org.municipality_code:
+        # Cohorts of the viewer's own organisations in this municipality (admins: all of them).
+        ids = [o.id for o in organisations.organisations_for(db.session, current_user)
+               if o.municipality_code == org.municipality_code]
+        return cohort_reports.municipality_area(db.session, org.municipality, ids)
+    return cohort_reports.prefecture_area(db.session, org.prefecture_code, org.prefecture.name)
+
+
+@bp.route("/organisations/<int:org_id>/area")
+def area(org_id: int):
+    org = load_organisation(org_id)
+    figures = _figures(org)
+    template = "coordinate/area_municipality.html" if org.municipality_code else "coordinate/area_prefecture.html"
+    return render_template(template, org=org, area=figures, audience_labels=AUDIENCE_LABELS)
+
+
+def _rate(row) -> str:
+    return "" if row.completion_rate is None else f"{row.completion_rate}%"
+
+
+@bp.route("/organisations/<int:org_id>/area.csv", defaults={"fmt": "csv"})
+@bp.route("/organisations/<int:org_id>/area.xlsx", defaults={"fmt": "xlsx"})
+def area_export(org_id: int, fmt: str):
+    org = load_organisation(org_id)
+    figures = _figures(org)
+    if org.municipality_code:
+        header = [_("開催回"), _("主催"), _("開催日時"), _("開催のしかた"), _("参加者"), _("修了")]
+        table = [[f.cohort.title, f.organisation_name, when_text(f.cohort), str(MODE_LABELS[f.cohort.mode]),
+                  f.enrolled, f.completed] for f in figures.cohorts]
+        summary = [[_("%(area)sの住民で受講を始めた人", area=figures.name), figures.total.enrolled],
+                   [_("%(area)sの住民で修了した人（つながりサポーター）", area=figures.name), figures.total.supporters]]
+        title = _("%(area)s の状況", area=figures.name)
+    else:
+        header = [_("市区町村コード"), _("市区町村"), _("受講を始めた住民"), _("修了した住民（サポーター）"), _("修了率"),
+                  _("開催回")]
+        table = [[r.code, r.name, r.enrolled, r.supporters, _rate(r), r.sessions] for r in figures.rows]
+        table.append(["", _("県全域の団体の開催回"), "", "", "", figures.prefecture_wide_sessions])
+        table.append(["", _("合計"), figures.total.enrolled, figures.total.supporters, _rate(figures.total),
+                      figures.total.sessions])
+        summary = []
+        title = _("%(area)s 市区町村別の状況", area=figures.name)
+    _export("area_dashboard", None, fmt, len(table), org.id)
+    name = f"area-{org.municipality_code or org.prefecture_code}.{fmt}"
+    if fmt == "csv":
+        rows = [*summary, *([[]] if summary else []), header, *table] if summary else table
+        head = [_("項目"), _("人数")] if summary else header
+        return _download(exports.csv_bytes(head, rows), "text/csv; charset=utf-8", name)
+    sheets = [exports.Sheet(_("市区町村別") if not summary else _("開催回"), header, table, caption=[title])]
+    if summary:
+        sheets.insert(0, exports.Sheet(_("住民"), [_("項目"), _("人数")], summary, caption=[title]))
+    return _download(exports.xlsx_bytes(sheets), XLSX, name)

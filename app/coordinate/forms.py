@@ -1,0 +1,83 @@
+"""Forms of the cohort pages: the cohort itself, the CSV upload and confirmation, invitations."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from app.cohort_text import MODE_LABELS
+from app.models import CohortMode
+
+REQUIRED = _l("入力してください。")
+
+
+def http_url(form, field) -> None:
+    value = (field.data or "").strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise ValidationError(_l("https:// で始まるリンクを入力してください。"))
+
+
+class CohortForm(FlaskForm):
+    course_id = SelectField(_l("講座"), coerce=int, validators=[DataRequired(message=_l("講座を選んでください。"))])
+    title = StringField(_l("開催回の名前（例: 令和8年度 第1回 つながりサポーター養成講座）"), validators=[
+        DataRequired(message=REQUIRED), Length(max=100, message=_l("%(max)d文字以内で入力してください。"))])
+    mode = RadioField(_l("開催のしかた"), choices=[(m.value, label) for m, label in MODE_LABELS.items()],
+                      default=CohortMode.IN_PERSON.value,
+                      validators=[DataRequired(message=_l("開催のしかたを選んでください。"))])
+    day = DateField(_l("開催日"), validators=[Optional()])
+    start_time = TimeField(_l("開始時刻"), validators=[Optional()])
+    end_time = TimeField(_l("終了時刻"), validators=[Optional()])
+    venue = StringField(_l("会場（対面のとき）"), validators=[Optional(), Length(max=200)])
+    meeting_url = URLField(_l("オンライン会議のリンク（ライブのとき。参加者にだけメールで知らせます）"),
+                           validators=[Optional(), Length(max=500), http_url])
+    capacity = IntegerField(_l("定員（空欄なら制限なし）"), validators=[
+        Optional(), NumberRange(min=1, max=10000, message=_l("1〜10000の数を入力してください。"))])
+    instructor_name = StringField(_l("講師の名前"), validators=[Optional(), Length(max=60)])
+    deadline = DateField(_l("申し込みの締め切り日（その日の23時59分まで。空欄なら締め切りなし）"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        mode = self.mode.data
+        if mode in (CohortMode.IN_PERSON.value, CohortMode.LIVE_ONLINE.value):
+            if not self.day.data and not self.day.errors:
+                self.day.errors.append(_l("対面・ライブの開催回には開催日を入力してください。"))
+                ok = False
+            if not self.start_time.data and not self.start_time.errors:
+                self.start_time.errors.append(_l("開始時刻を入力してください。"))
+                ok = False
+        if mode == CohortMode.IN_PERSON.value and not (self.venue.data or "").strip():
+            self.venue.errors.append(_l("対面の開催回には会場を入力してください。"))
+            ok = False
+        if self.start_time.data and self.end_time.data and self.end_time.data <= self.start_time.data:
+            self.end_time.errors.append(_l("終了時刻は開始時刻より後にしてください。"))
+            ok = False
+        if self.start_time.data and not self.day.data and not self.day.errors:
+            self.day.errors.append(_l("時刻を入れるときは、開催日も入力してください。"))
+            ok = False
+        return ok
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("参加者の CSV ファイル"), validators=[FileRequired(message=_l("ファイルを選んでください。"))])
+
+
+class ConfirmImportForm(FlaskForm):
+    only_valid = BooleanField(_l("エラーのない行だけ取り込む（エラーのある行は取り込みません）"))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("メールアドレス"), validators=[
+        DataRequired(message=REQUIRED), Email(message=_l("メールアドレスの形が正しくありません。")), Length(max=254)])
+    display_name = StringField(_l("お名前"), validators=[DataRequired(message=REQUIRED), Length(max=60)])

@@ -1,0 +1,68 @@
+"""Printable PDFs other than certificates: the join poster, lesson handouts, the 実施報告.
+
+They follow the certificate rules (app.services.certificates): the IPAex fonts embedded, never
+a fallback font, and a URL fetcher that serves only our stylesheet folder, the fonts, data: URIs
+and the course version's own images."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from app.services.certificates.fetcher import AssetFetcher
+from app.services.certificates.fonts import FontMissingError, find_japanese_fonts
+from app.services.certificates.render import _embedded_font_names, _font_face_css, _qr_data_uri
+
+__all__ = ["DocumentError", "FontMissingError", "STYLE_DIR", "html_to_pdf", "qr_data_uri"]
+
+# pdf.css and nothing else a document may load from disk.
+STYLE_DIR = Path(__file__).resolve().parent.parent / "templates" / "pdf"
+
+
+class DocumentError(RuntimeError):
+    """The PDF could not be made as it should be (a lost resource, a fallback font)."""
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of `url` as an SVG data: URI, the same way certificates draw theirs."""
+    return _qr_data_uri(url)
+
+
+class _Fetcher(AssetFetcher):
+    """The certificate fetcher, plus lesson images looked up by their /content/... path."""
+
+    def __init__(self, root: Path, fonts: tuple[Path, ...], assets: Mapping[str, tuple[str, bytes]]) -> None:
+        super().__init__(root, fonts)
+        self.assets = assets
+
+    def fetch(self, url: str) -> dict:
+        parts = urlsplit(url)
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            found = self.assets.get(unquote(parts.path))
+            if found is not None:
+                mime, data = found
+                return {"string": data, "mime_type": mime}
+        return super().fetch(url)
+
+
+def html_to_pdf(html: str, *, assets: Mapping[str, tuple[str, bytes]] | None = None) -> bytes:
+    """Render HTML (which links pdf.css) to PDF. Raises FontMissingError or DocumentError.
+
+    `assets` maps an image's URL path (e.g. /content/12/images/a.png) to (mime, bytes)."""
+    fonts = find_japanese_fonts()  # before WeasyPrint: without it the PDF would show empty boxes
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = _Fetcher(STYLE_DIR, fonts.paths, assets or {})
+    font_config = FontConfiguration()
+    base_url = STYLE_DIR.as_uri() + "/"
+    fonts_css = CSS(string=_font_face_css(fonts), font_config=font_config, url_fetcher=fetcher, base_url=base_url)
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        font_config=font_config, stylesheets=[fonts_css])
+    if fetcher.failures:
+        raise DocumentError("could not load: " + "; ".join(f"{url} ({why})" for url, why in fetcher.failures))
+    pdf = document.write_pdf()
+    stray = {name for name in _embedded_font_names(pdf) if not name.startswith("IPAex")}
+    if stray:
+        raise DocumentError(f"fonts other than IPAex were used: {sorted(stray)}")
+    return pdf
