@@ -155,6 +155,9 @@ def doctor_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from app.cohort_cli import cohorts_cli
+
+    app.cli.add_command(cohorts_cli)
     app.cli.add_command(municipalities_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)

@@ -50,7 +50,9 @@ def _send(config: Mapping[str, Any], user: User, cohort: Cohort, subject: str, t
     body = render_template(template, user=user, cohort=cohort, org=organisation, when=when_text(cohort),
                            place=place_text(cohort, for_participant=True), course_link=course_link(config, cohort),
                            **context)
-    attachments = [("tsunagari-session.ics", "text/calendar", ics)] if ics else None
+    # The parameters ride along in the subtype: mail.send splits only at "/", and without the
+    # charset a mail program may read the Japanese as ASCII.
+    attachments = [("tsunagari-session.ics", "text/calendar; charset=utf-8; method=PUBLISH", ics)] if ics else None
     try:
         mail.send(config, user.email, subject, body, attachments=attachments)
     except Exception:  # the joining is committed; a mail problem must not turn it into an error page
