@@ -42,6 +42,7 @@ COHORT_ERRORS = {
 FUNNEL_LABELS = {
     "enrolled": _l("参加登録"),
     "started": _l("学習を開始"),
+    "attended": _l("出席を記録"),
     "quiz_passed": _l("確認テスト合格"),
     "completed": _l("修了"),
     "certificates": _l("証書を発行"),

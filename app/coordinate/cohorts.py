@@ -187,9 +187,7 @@ def cohort_participants_export(org_id: int, cohort_id: int, fmt: str):
 
 
 def _funnel_rows(figures: cohort_reports.Funnel) -> list[list]:
-    rows = [[str(cohort_text.FUNNEL_LABELS[code]), count] for code, count in figures.steps()]
-    rows.insert(2, [_("出席を記録"), figures.attended])
-    return rows
+    return [[str(cohort_text.FUNNEL_LABELS[code]), count] for code, count in figures.rows()]
 
 
 @bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/dashboard.csv", defaults={"fmt": "csv"})

@@ -57,9 +57,17 @@ class Funnel:
     certificates: int
 
     def steps(self) -> list[tuple[str, int]]:
-        """The funnel in order, as (code, count); the template words the codes."""
-        return [("enrolled", self.enrolled), ("started", self.started), ("quiz_passed", self.quiz_passed),
-                ("completed", self.completed), ("certificates", self.certificates)]
+        """The funnel, each step a subset of the one before, as (code, count).
+
+        The quiz is not a step: people who complete by attending an in-person session never
+        take it, so it sits beside the funnel with attendance (see rows())."""
+        return [("enrolled", self.enrolled), ("started", self.started), ("completed", self.completed),
+                ("certificates", self.certificates)]
+
+    def rows(self) -> list[tuple[str, int]]:
+        """Every figure, for the table beside the chart and for exports."""
+        return [("enrolled", self.enrolled), ("started", self.started), ("attended", self.attended),
+                ("quiz_passed", self.quiz_passed), ("completed", self.completed), ("certificates", self.certificates)]
 
 
 def funnel(session: Session, cohort: Cohort) -> Funnel:
