@@ -175,8 +175,8 @@ def lesson(slug: str, key: str):
     enrolment, gone = _enrolment_or_redirect(course)
     if gone:
         return gone
-    learning.note_visit(db.session, enrolment, key)
-    db.session.commit()
+    if learning.note_visit(db.session, enrolment, key):
+        db.session.commit()  # only when it changed: a commit expires every row the page reads
     return _render_lesson(course, version, lesson, enrolment)
 
 

@@ -19,7 +19,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, cache
 
 MIN_PASSWORD_LENGTH = 8
 # A short list of passwords people actually choose; enough to refuse the obvious ones.
@@ -218,5 +218,6 @@ def load_user(session: Session, user_id: str) -> User | None:
         return None
     if user is None or str(user.session_version) != raw_version:
         return None
+    cache.attach_municipality(session, user.municipality_code)  # reference data, no query per page
     return user
 

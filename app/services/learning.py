@@ -34,7 +34,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.progress import REFLECTION_MAX_CHARS
-from app.services import audit, grading
+from app.services import audit, cache, grading
 
 SURVEY_TEXT_MAX_CHARS = 2000
 
@@ -58,7 +58,11 @@ class LearningError(Exception):
 
 def published_course(session: Session, slug: str) -> Course | None:
     """A course with a live version, by slug; None for unknown or unpublished courses."""
-    return session.scalar(sa.select(Course).where(Course.slug == slug, Course.live_version_id.is_not(None)))
+    course = session.scalar(sa.select(Course).where(Course.slug == slug, Course.live_version_id.is_not(None)))
+    if course is not None:
+        # The live version and its lessons from the per-process copy: no query (bench issue 9).
+        cache.attach_version(session, course.live_version_id)
+    return course
 
 
 def live_version(session: Session, course: Course) -> ContentVersion | None:
@@ -129,11 +133,13 @@ def done_keys(session: Session, enrolment: Enrolment | None) -> set[str]:
                                .where(LessonProgress.enrolment_id == enrolment.id)))
 
 
-def note_visit(session: Session, enrolment: Enrolment, key: str) -> None:
-    """Remember the lesson last opened, for the resume link."""
+def note_visit(session: Session, enrolment: Enrolment, key: str) -> bool:
+    """Remember the lesson last opened, for the resume link; True when that changed it."""
     if enrolment.last_lesson_key != key:
         enrolment.last_lesson_key = key
         session.flush()
+        return True
+    return False
 
 
 def resume_key(version: ContentVersion, enrolment: Enrolment | None, done: set[str]) -> str | None:

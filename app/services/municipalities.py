@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import Municipality, Prefecture
+from app.services import cache
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -72,6 +73,7 @@ def load_reference_data(session: Session) -> tuple[int, int]:
             setattr(obj, key, row[key])
         session.add(obj)
     session.flush()
+    cache.clear()
     return len(prefectures), len(municipalities)
 
 
