@@ -235,3 +235,25 @@ def test_cli_check_reports_every_error_with_file_and_line(app, adult_copy):
     ok = app.test_cli_runner().invoke(args=["content", "check", str(DEFAULTS / "tsunagari-children")])
     assert ok.exit_code == 0 and "OK: tsunagari-children" in ok.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lesson)) == 0
+
+
+def test_publishing_a_new_version_updates_stored_progress(app, adult_copy):
+    from app.services import learning
+    from tests.factories import make_trainee
+
+    first = courses.import_path(db.session, adult_copy, actor=None, asset_url_for=asset_url).version
+    courses.publish(db.session, first, actor=None)
+    user = make_trainee()
+    enrolment = learning.enrol(db.session, user, first.course)
+    learning.complete_lesson(db.session, enrolment, first, first.lessons[0].key)
+    db.session.commit()
+    assert (enrolment.lessons_done, enrolment.lessons_required) == (1, len(first.lessons))
+    lessons = sorted((adult_copy / "lessons").glob("*.md"))
+    extra = lessons[-1].read_text(encoding="utf-8").replace(f"id: {first.lessons[-1].key}", "id: extra-lesson", 1)
+    (adult_copy / "lessons" / "99-extra.md").write_text(extra, encoding="utf-8")
+    second = courses.import_path(db.session, adult_copy, actor=None, asset_url_for=asset_url)
+    assert second.ok, second.errors
+    courses.publish(db.session, second.version, actor=None)
+    db.session.commit()
+    db.session.refresh(enrolment)
+    assert (enrolment.lessons_done, enrolment.lessons_required) == (1, len(first.lessons) + 1)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, Audience, ContentVersion, Course, Lesson, User
 from app.models.base import utcnow
-from app.services import audit, cache
+from app.services import audit, cache, learning
 from app.services.content.archive import Limits, extract_zip_safely
 from app.services.content.bundle import Bundle, check_bundle
 from app.services.content.errors import ArchiveError, ContentError
@@ -170,6 +170,8 @@ def publish(session: Session, version: ContentVersion, *, actor: User | None) ->
     audit.record(session, "content.publish", actor_id=actor.id if actor else None, target_type="content_version",
                  target_id=version.id, course=course.slug, number=version.number, previous_version_id=previous)
     session.flush()
+    # Stored progress figures follow the live version at once, so reports never lag behind it.
+    learning.refresh_course_progress(session, course)
 
 
 def import_defaults(session: Session, *, asset_url_for: AssetUrlFor, root: Path = DEFAULT_BUNDLES) -> list[ImportResult]:
