@@ -58,6 +58,9 @@ class Config:
     # Counts only join codes that were not found, so a class joining from one school or city-hall
     # network is never blocked while guessing codes is.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # A prefecture dashboard aggregates every resident of the prefecture: its figures are kept
+    # this many seconds per app server (0: computed on every request).
+    AREA_CACHE_SECONDS = int(os.environ.get("AREA_CACHE_SECONDS", "60"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -85,6 +88,7 @@ class TestConfig(Config):
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     RATELIMIT_STORAGE_URI = "memory://"
     JOB_QUEUE = "thread"
+    AREA_CACHE_SECONDS = 0
     MAIL_SERVER = ""
     SERVER_NAME = "localhost"
     SESSION_COOKIE_SECURE = False

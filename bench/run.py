@@ -163,6 +163,18 @@ class Server:
                     pids.append(int(entry.name))
         return sorted(pids)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the workers so far (for CPU per request, robust to a busy machine)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
     def worker_rss_mb(self) -> list[float]:
         sizes = []
         for pid in self.worker_pids():
@@ -266,7 +278,9 @@ class Run:
 
             config = type("BenchConfig", (Config,), {
                 "SQLALCHEMY_DATABASE_URI": database_url(self.url), "SECRET_KEY": SECRET_KEY, "JOB_QUEUE": "thread",
-                "BASE_URL": "http://127.0.0.1", "MAIL_SERVER": "", "RATELIMIT_STORAGE_URI": "memory://"})
+                "BASE_URL": "http://127.0.0.1", "MAIL_SERVER": "", "RATELIMIT_STORAGE_URI": "memory://",
+                # In process the caches are off, so queries are counted on the path a cold request takes.
+                "AREA_CACHE_SECONDS": 0})
             self.app = create_app(config)
         return self.app
 
@@ -317,10 +331,14 @@ def bench_lesson(run: Run, app_server: Server, minimal: Server, section: Section
     connections = 4
     wrk(app_server.base + path, 2, connections, [header])  # warm-up: templates, caches, connection pools
     wrk(minimal.base + "/", 2, connections, [])
-    lesson_rps, minimal_rps, ratios = [], [], []
+    lesson_rps, minimal_rps, ratios, lesson_cpu, minimal_cpu = [], [], [], [], []
     for _ in range(run.rounds(5)):
+        cpu = minimal.cpu_seconds()
         m = wrk(minimal.base + "/", seconds, connections, [])
+        minimal_cpu.append((minimal.cpu_seconds() - cpu) * 1000 / max(m["rps"] * seconds, 1))
+        cpu = app_server.cpu_seconds()
         lesson = wrk(app_server.base + path, seconds, connections, [header])
+        lesson_cpu.append((app_server.cpu_seconds() - cpu) * 1000 / max(lesson["rps"] * seconds, 1))
         if lesson["non2xx"] or lesson["timeouts"]:
             raise RuntimeError(f"lesson page: {lesson['non2xx']} non-2xx, {lesson['timeouts']} timeouts")
         lesson_rps.append(lesson["rps"])
@@ -331,7 +349,12 @@ def bench_lesson(run: Run, app_server: Server, minimal: Server, section: Section
         Figure("minimal Flask app (fixed string), same gunicorn settings", "req/s", minimal_rps),
         Figure("ratio lesson / minimal (per round)", "×", ratios, "≥ 0.5",
                statistics.median(ratios) >= 0.5),
+        Figure("worker CPU per lesson page", "ms", lesson_cpu),
+        Figure("worker CPU per minimal-app request", "ms", minimal_cpu),
     ]
+    section.notes.append("Worker CPU per request (user + system time of the gunicorn workers during a round, divided "
+                         "by the requests served) does not depend on what else runs on the machine; the ratio of the "
+                         "two is what the throughput ratio would be if the workers had the cores to themselves.")
     section.notes.append(f"`wrk -t1 -c{connections} -d{seconds}s` per round, {len(ratios)} rounds alternating the two "
                          f"servers; GET {path} with the trainee's session cookie; gunicorn `-w 2 --worker-class sync`.")
 
@@ -674,6 +697,9 @@ def write_report(run: Run, path: Path) -> None:
             lines.append(f"| {s.key} | {s.title}: not available yet ({s.unavailable}) | | | | |")
         for f in s.figures:
             met = "" if f.met is None else "yes" if f.met else "**no**"
+            if f.unit == "queries":  # counts, not timings: the note says which is which
+                lines.append(f"| {s.key} | {f.name} | {f.note} | | {f.target} | {met} |")
+                continue
             lines.append(f"| {s.key} | {f.name} ({f.unit}) | {fmt(f.median, f.unit)} | {fmt(f.p95, f.unit)} | "
                          f"{f.target} | {met} |")
     lines.append("")
@@ -684,6 +710,9 @@ def write_report(run: Run, path: Path) -> None:
         if s.unavailable:
             lines += [f"Not available yet: {s.unavailable}.", ""]
         for f in s.figures:
+            if f.unit == "queries":
+                lines.append(f"- {f.name}: {f.note}; target {f.target}")
+                continue
             lines.append(f"- {f.name}: median **{fmt(f.median, f.unit)} {f.unit}**, p95 {fmt(f.p95, f.unit)} {f.unit}"
                          f" (n={len(f.values)}){f'; target {f.target}' if f.target else ''}"
                          f"{f'. {f.note}' if f.note else ''}")

@@ -212,7 +212,6 @@ def build_plan(scale: float, seed: int, ref: Reference) -> tuple[Plan, dict]:
         else:
             w = KIND_WEIGHT[name[-1]] * math.exp(rng.gauss(0.0, 0.5))
         weights.append(w)
-    total_w = sum(weights)
 
     # Organisations: one per prefecture, then per municipality its office, its 社会福祉協議会 and
     # NPOs in proportion to its size; schools come with the pupils below.
@@ -225,7 +224,7 @@ def build_plan(scale: float, seed: int, ref: Reference) -> tuple[Plan, dict]:
                  for code, name in sorted(ref.prefectures.items())}
     npos: dict[str, list[Org]] = {}
     welfare: dict[str, Org] = {}
-    for (code, pref, name), w in zip(ref.municipalities, weights):
+    for (code, _pref, name), w in zip(ref.municipalities, weights, strict=True):
         office = add_org("municipality", f"{name} 地域福祉課", muni=code)
         office.serial_prefix = code
         office.title = rng.choice(["修了証", "修了証", "認定証", "受講証"])
@@ -286,7 +285,7 @@ def build_plan(scale: float, seed: int, ref: Reference) -> tuple[Plan, dict]:
     big = add_cohort(plan.muni_orgs[BIG_COHORT_MUNICIPALITY], adult, "on_demand",
                      "札幌市 つながりサポーター養成講座（オンデマンド・通年）")
     class_cohort = {}
-    for class_id, school, class_name, _code_ in plan.classes:
+    for class_id, school, class_name, _class_code in plan.classes:
         class_cohort[class_id] = add_cohort(school, children, "in_person", f"{class_name} つながりの学習", 40).id
     pref_cohorts: dict[str, list[int]] = {}
     if n_cohorts >= 1000:
@@ -328,7 +327,7 @@ def build_plan(scale: float, seed: int, ref: Reference) -> tuple[Plan, dict]:
         options = muni_cohorts[code]
         pref = pref_cohorts.get(code[:2], [])
         if options and (not pref or rng.random() < 0.9):
-            ids, ws = zip(*options) if len(options) > 1 else ((options[0][0],), (1.0,))
+            ids, ws = zip(*options, strict=True) if len(options) > 1 else ((options[0][0],), (1.0,))
             cohort_of[i] = rng.choices(ids, weights=ws)[0] if len(ids) > 1 else ids[0]
         elif pref:
             cohort_of[i] = pref[0]
@@ -462,7 +461,7 @@ class TraineeRows:
             stage = (i * 7919 + 13) % 1000
             enrolled = created + 600
             t = enrolled
-            done = best = latest = passed_at = completed_at = via = last_key = survey_at = None
+            best = latest = passed_at = completed_at = via = last_key = survey_at = None
             n_done = 0
             if stage < COMPLETED_PER_MILLE and cohort is not None and cohort.mode != "on_demand" and rng.random() < 0.7:
                 # Completed by attending an in-person or live session.

@@ -4,7 +4,7 @@ The area is the organisation's own (loaded through load_organisation), so a 奈�
 reaches 奈良県 figures only; no parameter chooses another area."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,7 @@ from app.coordinate.cohorts import XLSX, _download, _export
 from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.models import Audience
-from app.services import cohort_reports, exports, organisations
+from app.services import cache, cohort_reports, exports, organisations
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
 
@@ -26,7 +26,9 @@ def _figures(org):
         ids = [o.id for o in organisations.organisations_for(db.session, current_user)
                if o.municipality_code == org.municipality_code]
         return cohort_reports.municipality_area(db.session, org.municipality, ids)
-    return cohort_reports.prefecture_area(db.session, org.prefecture_code, org.prefecture.name)
+    # Every resident of the prefecture: kept AREA_CACHE_SECONDS per server (bench issue 9).
+    return cache.remember(("prefecture_area", org.prefecture_code), current_app.config["AREA_CACHE_SECONDS"],
+                          lambda: cohort_reports.prefecture_area(db.session, org.prefecture_code, org.prefecture.name))
 
 
 @bp.route("/organisations/<int:org_id>/area")

@@ -8,6 +8,8 @@ session without a query (SQLAlchemy `merge(load=False)`).
 * Municipalities and prefectures change only when `flask municipalities load` refreshes the
   reference data; copies are kept for REFERENCE_TTL seconds, and `clear()` empties everything
   (the loader calls it, tests may too).
+* `remember` keeps a computed result for a few seconds: for aggregates over a whole area that may
+  lag a minute (the prefecture dashboard, AREA_CACHE_SECONDS).
 
 Cached instances are detached and shared between requests: code must never modify them, only the
 merged instances that `attach_*` return, which belong to the caller's session.
@@ -16,24 +18,45 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import ContentVersion, Municipality, Prefecture
 
+T = TypeVar("T")
 REFERENCE_TTL = 600.0
 MAX_VERSIONS = 64
 
 _lock = threading.Lock()
 _versions: dict[int, ContentVersion] = {}
 _municipalities: dict[str, tuple[float, Municipality, Prefecture]] = {}
+_remembered: dict[tuple, tuple[float, object]] = {}
 
 
 def clear() -> None:
     with _lock:
         _versions.clear()
         _municipalities.clear()
+        _remembered.clear()
+
+
+def remember(key: tuple, seconds: float, compute: Callable[[], T]) -> T:
+    """compute(), or its result from the last `seconds` seconds; it must hold no ORM instances."""
+    if seconds <= 0:
+        return compute()
+    now = time.monotonic()
+    hit = _remembered.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    value = compute()
+    with _lock:
+        if len(_remembered) >= 1000:
+            _remembered.clear()
+        _remembered[key] = (now, value)
+    return value
 
 
 def _detached(session: Session, stmt) -> object | None:
