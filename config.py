@@ -78,6 +78,13 @@ class Config:
     INVITE_TOKEN_DAYS = int(os.environ.get("INVITE_TOKEN_DAYS", "7"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
 
+    # Counts of people from 1 to this minus one are hidden, with whatever would reveal them, in
+    # every figure shown outside the admin pages or exported (open data included).
+    SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
+    # Where `flask backup` writes copies of the SQLite database unless given --output
+    # (empty: the instance folder's backups/).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
+
 
 class TestConfig(Config):
     TESTING = True

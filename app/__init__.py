@@ -94,10 +94,13 @@ def register_cli(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Connect services that react to each other (certificates on completion, mails on commit)."""
+    """Connect services that react to each other (certificates and statistics on completion, mails on commit)."""
     from app import notifications
-    from app.services import issuing, learning
+    from app.services import issuing, learning, statistics
 
     if issuing.on_enrolment_completed not in learning.on_completed:
         learning.on_completed.append(issuing.on_enrolment_completed)
+    # Counted for the statistics in the same transaction as the completion itself.
+    if statistics.record_completion not in learning.on_completed:
+        learning.on_completed.append(statistics.record_completion)
     notifications.register(app)

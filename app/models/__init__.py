@@ -23,6 +23,7 @@ from app.models.progress import (
     SurveyResponse,
 )
 from app.models.pupil import SchoolClass
+from app.models.statistics import SupporterRecord
 from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPurpose, User
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "Reflection",
     "SchoolClass",
     "SurveyResponse",
+    "SupporterRecord",
     "TextSize",
     "Membership",
     "Municipality",
