@@ -181,21 +181,23 @@ def _figures_version(session: Session, enrolment: Enrolment, live: ContentVersio
 
 
 def _refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
-    """Recount the stored figures from the rows of this enrolment (a few indexed queries)."""
+    """Recount the stored figures from the rows of this enrolment (one query of indexed subqueries,
+    then one UPDATE: a quiz submission that completes the course runs this twice)."""
     version = _figures_version(session, enrolment, live)
     required = version.required_lesson_keys
-    enrolment.lessons_required = len(required)
-    enrolment.lessons_done = session.scalar(
-        sa.select(sa.func.count()).select_from(LessonProgress)
-        .where(LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_key.in_(required))
-    ) if required else 0
+    done = (sa.select(sa.func.count()).select_from(LessonProgress)
+            .where(LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_key.in_(required))
+            .scalar_subquery()) if required else sa.literal(0)
     submitted = sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
                                              QuizAttempt.submitted_at.is_not(None))
-    enrolment.best_score = session.scalar(submitted.with_only_columns(sa.func.max(QuizAttempt.score)))
-    enrolment.latest_score = session.scalar(
-        submitted.with_only_columns(QuizAttempt.score).order_by(QuizAttempt.number.desc()).limit(1))
-    enrolment.quiz_passed_at = session.scalar(
-        submitted.where(QuizAttempt.is_passed.is_(True)).with_only_columns(sa.func.min(QuizAttempt.submitted_at)))
+    best = submitted.with_only_columns(sa.func.max(QuizAttempt.score)).scalar_subquery()
+    latest = submitted.with_only_columns(QuizAttempt.score).order_by(QuizAttempt.number.desc()).limit(1) \
+        .scalar_subquery()
+    passed = submitted.where(QuizAttempt.is_passed.is_(True)) \
+        .with_only_columns(sa.func.min(QuizAttempt.submitted_at)).scalar_subquery()
+    figures = session.execute(sa.select(done, best, latest, passed)).one()
+    enrolment.lessons_required = len(required)
+    enrolment.lessons_done, enrolment.best_score, enrolment.latest_score, enrolment.quiz_passed_at = figures
     session.flush()
 
 
