@@ -142,5 +142,77 @@ def prefecture_cold(run, code: str, count: int) -> list[float]:
     return times
 
 
+def _statistics_endpoint(run) -> str | None:
+    app = run.flask_app()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("admin.") and "statistic" in rule.endpoint and "GET" in rule.methods \
+                and not rule.arguments and not rule.rule.endswith((".csv", ".xlsx", ".pdf", ".json")):
+            return rule.rule
+    return None
+
+
 def bench_statistics(run, server, section) -> None:
-    raise NotAvailable("the national statistics page does not exist yet")
+    """The national report: the service (and the admin page, once it exists) against the bare SQL it
+    runs, replayed with psycopg alone in the same round."""
+    try:
+        from app.services import statistics as stats
+    except ImportError as error:
+        raise NotAvailable("the national statistics service does not exist yet") from error
+    if not hasattr(stats, "national_report"):
+        raise NotAvailable("the national statistics service does not exist yet")
+    from app.extensions import db
+
+    app = run.flask_app()
+    rounds = 2 if run.smoke else 9
+    with app.app_context():
+        engine = db.engine
+        captured: list[tuple[str, object]] = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            captured.append((statement, parameters))
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            stats.national_report(db.session, stats.Filters())
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        db.session.rollback()
+        statements = [(s, p) for s, p in captured if s.lstrip().upper().startswith("SELECT")]
+        service_ms, bare_ms, ratios = [], [], []
+        with run.db() as conn:
+            for n in range(rounds + 1):
+                t = time.perf_counter()
+                stats.national_report(db.session, stats.Filters())
+                service = (time.perf_counter() - t) * 1000
+                db.session.rollback()
+                t = time.perf_counter()
+                for statement, parameters in statements:
+                    conn.execute(statement, parameters).fetchall()
+                bare = (time.perf_counter() - t) * 1000
+                if n == 0:
+                    continue  # warm-up
+                service_ms.append(service)
+                bare_ms.append(bare)
+                ratios.append(service / bare)
+    section.figures += [
+        Figure("national report (statistics.national_report), in process", "ms", service_ms, "≤ 1 s",
+               statistics.median(service_ms) <= 1000),
+        Figure("bare SQL: the same statements through psycopg alone", "ms", bare_ms),
+        Figure("ratio report / bare SQL (per round)", "×", ratios, "≤ 1.5", statistics.median(ratios) <= 1.5),
+    ]
+    section.notes.append(f"`national_report(Filters())` (the whole country, every year) against its {len(statements)} "
+                         f"SELECT statements, captured once and replayed with psycopg and no ORM; {len(ratios)} rounds "
+                         "after a warm-up, alternating the two.")
+    path = _statistics_endpoint(run)
+    if path is None:
+        section.notes.append("The admin statistics page does not exist yet: only the service is timed.")
+        return
+    with run.db() as conn:
+        email = conn.execute("""SELECT email FROM "user" WHERE role = 'admin' ORDER BY id LIMIT 1""").fetchone()[0]
+    with httpx.Client(base_url=server.base, timeout=120) as client:
+        login(client, email)
+        timed_gets(client, path, 1)
+        page = timed_gets(client, path, 3 if run.smoke else 15)
+    section.figures.append(Figure(f"admin statistics page GET {path}", "ms", page, "≤ 1 s",
+                                  statistics.median(page) <= 1000))
+    section.notes.append(f"GET {path} as an administrator over HTTP, sequential requests after one warm-up.")

@@ -592,6 +592,32 @@ def flask(url: str, *args: str) -> None:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
+BACKFILL = """
+import json
+from app import create_app
+from app.extensions import db
+try:
+    from app.services import statistics
+except ImportError:
+    statistics = None
+app = create_app()
+with app.app_context():
+    added = statistics.backfill(db.session) if statistics and hasattr(statistics, "backfill") else None
+    db.session.commit()
+print(json.dumps(added))
+"""
+
+
+def backfill_statistics(url: str) -> int | None:
+    """The anonymous statistics rows of every completion, as the app's backfill writes them for data
+    loaded without its completion hook (None while the app has no such table)."""
+    env = dict(os.environ, DATABASE_URL=url, FLASK_APP="wsgi.py")
+    done = subprocess.run([sys.executable, "-c", BACKFILL], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"statistics backfill failed:\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def marker(url: str) -> str | None:
     try:
         with psycopg.connect(url) as conn:
@@ -638,6 +664,8 @@ def seed(url: str, scale: float, seed_value: int, log=print) -> float:
                                     "(SELECT coalesce(max(id), 0) + 1 FROM {}), false)")
                             .format(sql.Literal(f'"{table}"'), sql.Identifier(table)))
         conn.commit()
+    added = backfill_statistics(url)
+    log(f"statistics records: {added}: {time.perf_counter() - started:.1f} s")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     elapsed = time.perf_counter() - started
@@ -696,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     url = psycopg_url(args.database_url)
     if args.reuse and reusable(url, args.scale, args.seed):
         flask(url, "db", "upgrade")
+        backfill_statistics(url)
         print(f"reusing {url.rsplit('/', 1)[-1]}: {marker(url)}")
         return 0
     seed(url, args.scale, args.seed)
