@@ -25,7 +25,7 @@ from app.learn.forms import (
 )
 from app.learn.lesson_page import lesson_parts
 from app.models import Audience, TextSize
-from app.services import courses, learning
+from app.services import courses, issuing, learning
 from app.services.grading import AnswerError
 
 ERRORS = {
@@ -374,7 +374,8 @@ def my_page():
     return render_template(
         "learn/my_page.html", user=current_user, preferences=_preferences_form(),
         in_progress=[e for e in enrolments if not e.is_completed],
-        completed=[e for e in enrolments if e.is_completed])
+        completed=[e for e in enrolments if e.is_completed],
+        certificates=issuing.certificates_of(db.session, current_user), today=issuing.today_jst())
 
 
 @bp.route("/my/preferences", methods=["POST"])

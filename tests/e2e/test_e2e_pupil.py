@@ -1,0 +1,53 @@
+"""Journey (b): a pupil logs in with class code, number and password and reads the children's
+course with furigana, in the children's theme."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_pupil_reads_the_childrens_course_with_furigana(new_journey, live):
+    j = new_journey("pupil", viewport={"width": 1024, "height": 768})
+    page = j.page
+    page.goto("/pupil-login")
+    expect(page.locator("body")).to_contain_class("theme-children")
+    expect(page.locator("h1 ruby rt").first).to_be_visible()
+    j.check("pupil-login")
+    # As a child types from the card: lower case, with a space.
+    code = live.pupil["code"]
+    page.fill("#class_code", f"{code[:3].lower()} {code[3:].lower()}")
+    page.fill("#number", str(live.pupil["number"]))
+    page.fill("#password", live.pupil["password"])
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.locator("h1")).to_contain_text("つながり")
+    assert "/courses/" in page.url, page.url
+    expect(page.locator("body")).to_contain_class("theme-children")
+    j.check("children-course")
+    page.get_by_role("button", name="受講をはじめる").click()
+    lessons = 0
+    while "/lessons/" in page.url:
+        lessons += 1
+        expect(page.locator("body")).to_contain_class("theme-children")
+        # Furigana is on for pupils: <ruby> in the lesson text, its reading shown above the kanji.
+        ruby = page.locator(".lesson-body ruby")
+        assert ruby.count() > 0, f"no furigana in {page.url}"
+        expect(ruby.first.locator("rt")).to_be_visible()
+        box_base, box_rt = ruby.first.bounding_box(), ruby.first.locator("rt").bounding_box()
+        assert box_rt["y"] < box_base["y"] + box_base["height"] / 2, "the reading is not above the kanji"
+        j.check(f"lesson-{lessons}")
+        if lessons == 1:
+            # The reading preferences: furigana off hides the readings, on shows them again.
+            page.locator(".reading-prefs summary").click()
+            page.get_by_label("ふりがなを表示する").uncheck()
+            page.get_by_role("button", name="表示を変える").click()
+            expect(page.locator(".lesson-body ruby rt").first).to_be_hidden()
+            j.check("lesson-1-furigana-off")
+            page.locator(".reading-prefs summary").click()
+            page.get_by_label("ふりがなを表示する").check()
+            page.get_by_role("button", name="表示を変える").click()
+            expect(page.locator(".lesson-body ruby rt").first).to_be_visible()
+        page.get_by_role("button", name="このレッスンを完了").click()
+        expect(page.locator(".flash-success")).to_be_visible()
+    assert lessons == 4, f"read {lessons} lessons"
+    assert "/quiz" in page.url, page.url
+    j.check("children-quiz")
+    j.write_report()

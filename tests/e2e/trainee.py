@@ -1,0 +1,195 @@
+"""Journey (a), shared by its variants (desktop, 375 px phone, no JavaScript): an adult registers
+in 生駒市, reads every lesson, writes the reflection, fails the quiz, passes it, answers the
+survey, downloads the certificate and opens the verification URL from the PDF's QR code."""
+from __future__ import annotations
+
+import itertools
+import re
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.browser import ARTIFACTS, Journey, qr_from_pdf
+
+ADULT = "tsunagari-adult"
+PASSWORD = "tsunagari-e2e-pass-42"
+REFLECTION = "近所の一人暮らしの方に、朝のあいさつから声をかけてみたい。"
+SURVEY_TEXT = "分かりやすかったです。<b>ありがとう</b>"
+_seq = itertools.count(1)
+
+
+def new_email(tag: str) -> str:
+    return f"e2e-{tag}-{next(_seq)}@example.jp"
+
+
+def quiz_answers(live) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(right, wrong) answers {question id: [choice values]} of the live adult quiz, from the database."""
+    from app.extensions import db
+    from app.models import Course
+
+    app = live.app()
+    with app.app_context():
+        course = db.session.scalar(sa.select(Course).where(Course.slug == ADULT))
+        questions = course.live_version.quiz["questions"]
+        db.session.remove()
+        db.engine.dispose()
+    right, wrong = {}, {}
+    for q in questions:
+        right[q["id"]] = [str(a) for a in q["answer"]]
+        others = [c["id"] for c in q["choices"] if c["id"] not in q["answer"]]
+        wrong[q["id"]] = others[:1] if q["kind"] != "multiple" else others
+    return right, wrong
+
+
+def register(j: Journey, name: str, email: str, *, javascript: bool = True) -> None:
+    page = j.page
+    page.goto("/")
+    j.check("home")
+    page.get_by_role("link", name="受講を申し込む（新規登録）").click()
+    j.check("register")
+    page.fill("#display_name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.fill("#password_confirm", PASSWORD)
+    if javascript:
+        # The type-ahead: 「いこま」 finds 奈良県 生駒市, which fills the prefecture and municipality.
+        page.locator("#municipality-search").press_sequentially("いこま", delay=30)
+        option = page.get_by_role("option", name=re.compile("奈良県 生駒市"))
+        option.click()
+        expect(page.locator("#municipality_code")).to_have_value("292095")
+        expect(page.locator("#municipality-chosen")).to_contain_text("生駒市")
+    else:
+        # Without JavaScript: the prefecture, 「市区町村を表示」, then the municipality.
+        page.select_option("#prefecture", label="奈良県")
+        page.get_by_role("button", name="市区町村を表示").click()
+        j.check("register-municipalities")
+        page.fill("#password", PASSWORD)  # browsers never refill password fields
+        page.fill("#password_confirm", PASSWORD)
+        page.select_option("#municipality_code", label="生駒市")
+    page.select_option("#age_band", index=3)
+    page.get_by_role("button", name="登録する").click()
+    expect(page.locator(".flash-success")).to_contain_text("登録が完了しました")
+    j.check("my-page-new")
+
+
+def read_course(j: Journey) -> None:
+    """From my page to the course, through every lesson, writing the reflection on the way."""
+    page = j.page
+    page.get_by_role("link", name="講座をさがす").click()
+    j.check("catalogue")
+    page.locator("#main").get_by_role("link", name="つながりサポーター養成講座", exact=True).click()
+    j.check("course")
+    page.get_by_role("button", name="受講をはじめる").click()
+    wrote = False
+    for n in range(1, 20):
+        expect(page.locator("h1")).to_be_visible()
+        j.check(f"lesson-{n}")
+        editor = page.locator("form.reflection-editor")
+        if editor.count() and not wrote:
+            editor.locator("textarea").fill(REFLECTION)
+            editor.get_by_role("button", name="保存する").click()
+            expect(page.locator(".flash-success")).to_contain_text("個人ワークの答えを保存しました")
+            expect(page.locator("form.reflection-editor textarea")).to_have_value(REFLECTION)
+            j.check(f"lesson-{n}-reflection-saved")
+            wrote = True
+        page.get_by_role("button", name="このレッスンを完了").click()
+        if "/quiz" in page.url:
+            break
+    else:
+        raise AssertionError("the last lesson never led to the quiz")
+    assert wrote, "no lesson had a 個人ワーク"
+    assert n == 6, f"expected 6 lessons, read {n}"
+
+
+def answer_quiz(j: Journey, answers: dict[str, list[str]]) -> None:
+    page = j.page
+    for qid, values in answers.items():
+        for value in values:
+            page.locator(f'input[name="q-{qid}"][value="{value}"]').check()
+    page.get_by_role("button", name="答えを送る").click()
+
+
+def take_quiz(j: Journey, right, wrong) -> None:
+    page = j.page
+    j.check("quiz")
+    page.get_by_role("button", name="テストをはじめる").click()
+    j.check("attempt-1")
+    answer_quiz(j, wrong)
+    expect(page.locator(".result-banner.failed")).to_contain_text("合格点（80点）に届きませんでした")
+    j.check("attempt-1-failed")
+    page.get_by_role("link", name="もう一度受ける").click()
+    j.check("quiz-again")
+    page.get_by_role("button", name="もう一度受ける").click()
+    j.check("attempt-2")
+    answer_quiz(j, right)
+    expect(page.locator(".result-banner.passed")).to_contain_text("合格です")
+    j.check("attempt-2-passed")
+    page.get_by_role("link", name="講座のページへ").click()
+    expect(page.locator(".done-banner")).to_contain_text("修了しました")
+    j.check("course-completed")
+
+
+def answer_survey(j: Journey) -> None:
+    page = j.page
+    page.get_by_role("link", name="アンケートに答える").click()
+    j.check("survey")
+    for question in ("s1", "s2"):
+        page.locator(f'input[name="s-{question}"][value="5"]').check()
+    page.locator('input[name="s-s3"][value="1"]').check()
+    page.locator('textarea[name="s-s4"]').fill(SURVEY_TEXT)
+    page.get_by_role("button", name="アンケートを送る").click()
+    expect(page.locator(".flash-success")).to_contain_text("アンケートにご協力いただき")
+    j.check("survey-done")
+
+
+def download_and_verify(j: Journey, base: str, tag: str) -> str:
+    """The certificate from my page; its QR code leads to the public verification page."""
+    page = j.page
+    page.get_by_role("link", name="マイページ").click()
+    j.check("my-page-completed")
+    with page.expect_download() as info:
+        page.locator("#certificates").get_by_role("link", name=re.compile("修了証をダウンロード")).click()
+    pdf = ARTIFACTS / j.name / f"certificate-{tag}.pdf"
+    info.value.save_as(pdf)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    url = qr_from_pdf(pdf)
+    assert url.startswith(base + "/verify/"), url
+    page.goto(url)
+    expect(page.locator(".verify-status")).to_contain_text("有効です")
+    expect(page.locator(".facts")).to_contain_text("つながりサポーター養成講座")
+    j.check("verify")
+    return url
+
+
+def adult_journey(j: Journey, live, *, tag: str, javascript: bool = True) -> str:
+    """The whole journey; returns the e-mail address it registered."""
+    right, wrong = quiz_answers(live)
+    email = new_email(tag)
+    register(j, f"生駒 {tag}", email, javascript=javascript)
+    read_course(j)
+    take_quiz(j, right, wrong)
+    answer_survey(j)
+    download_and_verify(j, live.base, tag)
+    j.write_report()
+    return email
+
+
+def assert_recorded(live, email: str) -> None:
+    """What the journey did is in the database: two attempts, completion, one certificate."""
+    from app.extensions import db
+    from app.models import Certificate, Enrolment, QuizAttempt, User
+
+    app = live.app()
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert user is not None and user.municipality_code == "292095"
+        enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id))
+        assert enrolment.completed_at is not None and enrolment.survey_done_at is not None
+        attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id)).all()
+        assert sorted(a.is_passed for a in attempts) == [False, True]
+        certs = db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user.id)).all()
+        assert len(certs) == 1 and certs[0].pdf_sha256
+        db.session.remove()
+        db.engine.dispose()
+
