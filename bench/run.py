@@ -753,6 +753,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database can be reused")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g)")
+    parser.add_argument("--skip-upgrade", action="store_true",
+                        help="leave the schema as it is (to measure an older commit on the same database)")
     args = parser.parse_args(argv)
     scale = args.scale if args.scale is not None else (0.003 if args.smoke else 1.0)
     default_url = "postgresql://postgres@127.0.0.1:5432/" + ("tsunagari_bench_smoke" if args.smoke else "tsunagari_bench")
@@ -765,7 +767,9 @@ def main(argv: list[str] | None = None) -> int:
     logdir.mkdir(parents=True, exist_ok=True)
     only = set(filter(None, args.only.split(",")))
 
-    if args.reseed or not seeding.reusable(url, scale, 2026):
+    if args.skip_upgrade:
+        print(f"reusing the seeded database as it is: {seeding.marker(url)}")
+    elif args.reseed or not seeding.reusable(url, scale, 2026):
         seeding.seed(url, scale, 2026)
     else:
         seeding.flask(url, "db", "upgrade")
