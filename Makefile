@@ -88,3 +88,40 @@ bench-smoke: venv translations
 
 bench-seed: venv
 	$(PY) -m bench.seed $(BENCH_ARGS)
+
+# Quality gates (issue 8). `make test` also runs the browser journeys (tests/e2e: Debian's
+# Chromium driven by Playwright, axe-core from the npm registry for the accessibility checks)
+# and the security tests (tests/security). The load test, the fault test and the two-server
+# check start their own gunicorn, nginx and RQ processes on 127.0.0.1 with a fresh PostgreSQL
+# database (QUALITY_PG_URL, default postgresql://postgres@127.0.0.1:5432/test, is where it is
+# created and dropped) and stop by themselves; `--short` is the ~20 s version CI runs.
+QUALITY_DEBS := chromium nodejs
+AXE          := quality/node_modules/axe-core/axe.min.js
+
+.PHONY: quality-deps quality-debs loadtest faulttest clustertest
+
+test: quality-deps
+
+quality-deps: quality-debs $(AXE)
+
+quality-debs:
+	$(call ensure_debs,$(QUALITY_DEBS))
+	@command -v npm >/dev/null || { [ "$$(id -u)" = "0" ] && apt-get install -y -qq npm >/dev/null; } \
+	  || echo "npm is missing: please install nodejs and npm"
+
+# axe-core, pinned in quality/package.json; node_modules stays out of git.
+$(AXE): quality/package.json | quality-debs
+	npm install --prefix quality --no-package-lock --no-audit --no-fund --loglevel=error
+	@test -f $@ && touch $@
+
+loadtest: venv translations
+	$(call ensure_debs,$(RUN_DEBS))
+	$(PY) -m quality.load $(LOAD_ARGS)
+
+faulttest: venv translations
+	$(call ensure_debs,$(RUN_DEBS) postgresql-client)
+	$(PY) -m quality.faults $(FAULT_ARGS)
+
+clustertest: venv translations
+	$(call ensure_debs,$(RUN_DEBS) nginx redis-tools)
+	$(PY) -m quality.cluster $(CLUSTER_ARGS)
