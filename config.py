@@ -84,6 +84,12 @@ class Config:
     # Where `flask backup` writes copies of the SQLite database unless given --output
     # (empty: the instance folder's backups/).
     BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
+    # Accounts not used for this many years are deleted by `flask privacy purge-inactive`; the
+    # privacy notice states the same figure.
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "3"))
+    # Who runs this site and where people ask about their data (the privacy notice names them).
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "")
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "")
 
 
 class TestConfig(Config):

@@ -155,9 +155,11 @@ def doctor_command() -> None:
 
 
 def register(app: Flask) -> None:
+    from app import ops_cli
     from app.cohort_cli import cohorts_cli
 
     app.cli.add_command(cohorts_cli)
+    ops_cli.register(app.cli)
     app.cli.add_command(municipalities_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)

@@ -33,8 +33,9 @@ def index():
 
 @bp.route("/organisations")
 def organisation_list():
-    orgs = organisations.organisations_for(db.session, current_user)
-    return render_template("admin/organisations.html", organisations=orgs)
+    q = request.args.get("q", "").strip()
+    orgs = organisations.search_organisations(db.session, q)
+    return render_template("admin/organisations.html", organisations=orgs, q=q)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -58,9 +59,8 @@ def organisation_detail(org_id: int):
         form.kind.data = org.kind.value
         form.area_code.data = org.municipality_code or org.prefecture_code
     if form.validate_on_submit():
-        org.name = form.name.data.strip()
-        org.kind = OrganisationKind(form.kind.data)
-        organisations.set_area(db.session, org, form.area_code.data)
+        organisations.update_organisation(db.session, org, kind=OrganisationKind(form.kind.data),
+                                          name=form.name.data, area_code=form.area_code.data, actor=current_user)
         db.session.commit()
         flash(_("保存しました。"), "success")
         return redirect(url_for("admin.organisation_detail", org_id=org.id))

@@ -612,6 +612,12 @@ def delete_account(session: Session, user: User, password: str) -> None:
         raise LearningError("not_allowed")
     if not user.check_password(password):
         raise LearningError("wrong_password")
+    erase_account(session, user, action="user.delete_self", actor_id=user.id)
+
+
+def erase_account(session: Session, user: User, *, action: str, actor_id: int | None, **detail: object) -> None:
+    """Delete the account and every personal row, without the owner's checks (the retention job
+    uses it too), so certificates and statistics are treated the same whoever deletes."""
     for hook in on_account_deleting:
         hook(session, user)
     user_id = user.id
@@ -628,5 +634,5 @@ def delete_account(session: Session, user: User, password: str) -> None:
                     .execution_options(synchronize_session=False))
     session.execute(sa.delete(User).where(User.id == user_id).execution_options(synchronize_session=False))
     session.expunge(user)
-    audit.record(session, "user.delete_self", actor_id=user_id, target_type="user", target_id=user_id)
+    audit.record(session, action, actor_id=actor_id, target_type="user", target_id=user_id, **detail)
     session.flush()

@@ -29,6 +29,33 @@ def create_organisation(
     return org
 
 
+def update_organisation(
+    session: Session, org: Organisation, *, kind: OrganisationKind, name: str, area_code: str, actor: User
+) -> dict[str, list]:
+    """Change name, kind and area; the audit log keeps what changed, from what to what."""
+    before = {"name": org.name, "kind": org.kind.value, "area": org.municipality_code or org.prefecture_code}
+    org.name, org.kind = name.strip(), kind
+    set_area(session, org, area_code)
+    after = {"name": org.name, "kind": org.kind.value, "area": org.municipality_code or org.prefecture_code}
+    changes = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if changes:
+        audit.record(session, "organisation.update", actor_id=actor.id, target_type="organisation",
+                     target_id=org.id, **changes)
+    session.flush()
+    return changes
+
+
+def search_organisations(session: Session, query: str = "", limit: int = 200) -> list[Organisation]:
+    """Organisations whose name contains `query` or whose area code starts with it (all if empty)."""
+    stmt = sa.select(Organisation).order_by(Organisation.name).limit(limit)
+    query = query.strip()
+    if query:
+        stmt = stmt.where(sa.or_(Organisation.name.contains(query, autoescape=True),
+                                 Organisation.municipality_code.startswith(query, autoescape=True),
+                                 Organisation.prefecture_code.startswith(query, autoescape=True)))
+    return list(session.scalars(stmt))
+
+
 def set_area(session: Session, org: Organisation, area_code: str) -> None:
     if len(area_code) == 2 and session.get(Prefecture, area_code) is not None:
         org.prefecture_code, org.municipality_code = area_code, None

@@ -202,11 +202,13 @@ class Report:
     current_fiscal_year: int
     area_level: str  # "prefecture" (national view) or "municipality" (one prefecture)
     years: list[PeriodRow]
-    quarters: list[PeriodRow]
+    quarters: list[PeriodRow]  # those of the selected fiscal year, or all
+    all_quarters: list[PeriodRow]  # from the first fiscal year to the current quarter
     areas: list[AreaRow]
     age_sex: dict[tuple[AgeBand | None, Sex | None], int]
     audiences: dict[Audience, int]
     modes: dict[CohortMode, int]
+    mode_audience: dict[tuple[CohortMode, Audience], int]
     sessions_by_mode: dict[CohortMode, int] = field(default_factory=dict)
 
     @property
@@ -264,8 +266,6 @@ def _period_rows(session: Session, filters: Filters, now: dt.datetime) -> tuple[
             year_row.children += row.children
         year_row.cumulative = running
         years.append(year_row)
-    if filters.fiscal_year is not None:
-        quarters = [q for q in quarters if q.fiscal_year == filters.fiscal_year]
     return years, quarters
 
 
@@ -310,8 +310,8 @@ def _area_rows(session: Session, filters: Filters) -> tuple[str, list[AreaRow]]:
     return ("municipality" if by_municipality else "prefecture"), rows
 
 
-def _breakdown(session: Session, filters: Filters) -> tuple[dict, dict, dict]:
-    """Age band x sex, audience and mode, from one GROUP BY over the four columns."""
+def _breakdown(session: Session, filters: Filters) -> tuple[dict, dict, dict, dict]:
+    """Age band x sex, audience, mode (and mode x audience), from one GROUP BY over four columns."""
     where = _where(filters)
     if filters.fiscal_year is not None:
         where.append(SupporterRecord.fiscal_year == filters.fiscal_year)
@@ -319,12 +319,14 @@ def _breakdown(session: Session, filters: Filters) -> tuple[dict, dict, dict]:
     age_sex = {(a, s): 0 for a in AGE_BANDS for s in SEXES}
     audiences = dict.fromkeys(AUDIENCES, 0)
     modes = dict.fromkeys(MODES, 0)
+    mode_audience = {(m, a): 0 for m in MODES for a in AUDIENCES}
     for age_band, sex, audience, mode, n in session.execute(
             sa.select(*columns, sa.func.count()).where(*where).group_by(*columns)):
         age_sex[(age_band, sex)] += n
         audiences[audience] += n
         modes[mode] += n
-    return age_sex, audiences, modes
+        mode_audience[(mode, audience)] += n
+    return age_sex, audiences, modes, mode_audience
 
 
 def _sessions(session: Session, filters: Filters, now: dt.datetime) -> tuple[dict[str | None, int], dict]:
@@ -351,9 +353,10 @@ def _sessions(session: Session, filters: Filters, now: dt.datetime) -> tuple[dic
 def national_report(session: Session, filters: Filters, now: dt.datetime | None = None) -> Report:
     """Every figure of the statistics page in a fixed number of queries (five or six)."""
     now = now or utcnow()
-    years, quarters = _period_rows(session, filters, now)
+    years, all_quarters = _period_rows(session, filters, now)
+    quarters = [q for q in all_quarters if filters.fiscal_year in (None, q.fiscal_year)]
     level, areas = _area_rows(session, filters)
-    age_sex, audiences, modes = _breakdown(session, filters)
+    age_sex, audiences, modes, mode_audience = _breakdown(session, filters)
     sessions_by_area, sessions_by_mode = _sessions(session, filters, now)
     for row in areas:
         row.sessions = sessions_by_area.pop(row.code, 0)
@@ -364,5 +367,5 @@ def national_report(session: Session, filters: Filters, now: dt.datetime | None 
             areas.append(unknown)
         unknown.sessions += sum(sessions_by_area.values())
     return Report(filters=filters, current_fiscal_year=current_fiscal_year(now), area_level=level, years=years,
-                  quarters=quarters, areas=areas, age_sex=age_sex, audiences=audiences, modes=modes,
-                  sessions_by_mode=sessions_by_mode)
+                  quarters=quarters, all_quarters=all_quarters, areas=areas, age_sex=age_sex, audiences=audiences,
+                  modes=modes, mode_audience=mode_audience, sessions_by_mode=sessions_by_mode)

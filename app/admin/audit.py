@@ -1,0 +1,124 @@
+"""Admin: the audit log, read-only (filter by action, actor and dates; export as CSV).
+
+There is deliberately no route that edits or deletes an event; on PostgreSQL a trigger refuses
+UPDATE and DELETE on the table as well."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from app.admin import bp
+from app.extensions import db
+from app.services import audit, audit_search
+
+ACTION_LABELS = {
+    "auth.login": _l("ログイン"),
+    "auth.login_failed": _l("ログインの失敗"),
+    "auth.pupil_login": _l("児童生徒のログイン"),
+    "auth.pupil_login_failed": _l("児童生徒のログインの失敗"),
+    "user.register": _l("受講者の登録"),
+    "user.password_changed": _l("パスワードの変更"),
+    "user.invite_accepted": _l("担当者の招待の受け入れ"),
+    "user.create_admin": _l("管理者の作成"),
+    "user.create_by_import": _l("名簿の取り込みによる登録"),
+    "user.role_change": _l("役割の変更"),
+    "user.deactivate": _l("アカウントの無効化"),
+    "user.reactivate": _l("アカウントを有効に戻す"),
+    "user.delete_self": _l("アカウントの削除（本人）"),
+    "user.purge_inactive": _l("長く使われていないアカウントの削除"),
+    "coordinator.invite": _l("担当者の招待"),
+    "coordinator.remove": _l("担当者を団体から外す"),
+    "organisation.create": _l("団体の作成"),
+    "organisation.update": _l("団体の変更"),
+    "content.import": _l("講座の内容の取り込み"),
+    "content.publish": _l("講座の内容の公開"),
+    "enrolment.completed": _l("修了"),
+    "certificate.issue": _l("証書の発行"),
+    "certificate.revoke": _l("証書の取り消し"),
+    "certificate.reissue": _l("証書の再発行"),
+    "certificate.settings": _l("証書の設定の変更"),
+    "certificate.bulk_start": _l("証書の一括作成"),
+    "certificate.bulk_download": _l("証書の一括ダウンロード"),
+    "class.create": _l("クラスの作成"),
+    "pupil.password_reset": _l("児童生徒のパスワードの再設定"),
+    "pupil.rename": _l("児童生徒の名前の変更"),
+    "cohort.create": _l("開催回の作成"),
+    "cohort.update": _l("開催回の変更"),
+    "cohort.join": _l("開催回への参加"),
+    "cohort.import": _l("参加者名簿の取り込み"),
+    "cohort.attendance": _l("出席の記録"),
+    "export.statistics": _l("書き出し：統計"),
+    "export.audit_log": _l("書き出し：監査ログ"),
+    "export.participants": _l("書き出し：参加者の一覧"),
+    "export.cohort_dashboard": _l("書き出し：開催回の状況"),
+    "export.area_dashboard": _l("書き出し：地域の状況"),
+    "export.report": _l("書き出し：実施報告"),
+}
+# Groups offered first in the filter: "export.*" is every file that left the system.
+ACTION_GROUPS = {
+    "export.*": _l("すべての書き出し（ファイルのダウンロード）"),
+    "auth.*": _l("すべてのログイン・ログインの失敗"),
+    "user.*": _l("すべてのアカウントの操作"),
+    "certificate.*": _l("すべての証書の操作"),
+    "content.*": _l("すべての講座の内容の操作"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code) or ACTION_GROUPS.get(code) or code)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: it changes nothing
+
+    action = SelectField(_l("操作"), validators=[Optional()])
+    actor = StringField(_l("実行者（アカウント番号またはメールアドレス）"), validators=[Optional(), Length(max=254)])
+    since = DateField(_l("この日から"), validators=[Optional()])
+    until = DateField(_l("この日まで"), validators=[Optional()])
+
+
+def _filters() -> tuple[AuditFilterForm, audit_search.AuditFilters]:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _l("すべての操作"))] + list(ACTION_GROUPS.items()) + [
+        (code, f"{action_label(code)}（{code}）") for code in audit_search.actions(db.session)]
+    if not form.validate():
+        return form, audit_search.AuditFilters()
+    return form, audit_search.AuditFilters(action=form.action.data or None, actor=form.actor.data or None,
+                                           since=form.since.data, until=form.until.data)
+
+
+@bp.route("/audit")
+def audit_log():
+    form, filters = _filters()
+    before = request.args.get("before", type=int)
+    entries, next_before = audit_search.page(db.session, filters, before_id=before)
+    unknown_actor = audit_search.actor_id_for(db.session, filters.actor) is False
+    args = {k: v for k, v in request.args.items() if k != "before" and v}
+    return render_template("admin/audit.html", form=form, entries=entries, next_before=next_before,
+                           args=args, action_label=action_label, unknown_actor=unknown_actor,
+                           is_first_page=not before)
+
+
+@bp.route("/audit.csv")
+def audit_export():
+    _, filters = _filters()
+    # The export is itself an event, recorded (and committed) before the file is written.
+    audit.record(db.session, "export.audit_log", actor_id=current_user.id, ip=request.remote_addr,
+                 format="csv", filter_action=filters.action, filter_actor=filters.actor,
+                 since=filters.since.isoformat() if filters.since else None,
+                 until=filters.until.isoformat() if filters.until else None)
+    db.session.commit()
+    # Read from the database in batches; narrow the dates for very long logs.
+    data = "".join(audit_search.csv_lines(db.session, filters)).encode("utf-8")
+    response = current_app.response_class(data, mimetype="text/csv")
+    name = f"audit_log_{dt.datetime.now(audit_search.JST):%Y%m%d}.csv"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

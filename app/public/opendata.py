@@ -1,0 +1,31 @@
+"""Open data (no login): the supporters CSV and the page that describes it."""
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from app.extensions import db, limiter
+from app.public import bp
+from app.services import opendata
+from app.services.statistics import fiscal_year_label
+
+CSV_NAME = "tsunagari_supporters.csv"
+
+
+@bp.route("/opendata")
+def opendata_index():
+    years = opendata.published_years()
+    return render_template("public/opendata.html", columns=opendata.COLUMNS, years=years,
+                           year_labels={y: fiscal_year_label(y) for y in years},
+                           threshold=current_app.config["SUPPRESSION_THRESHOLD"],
+                           no_municipality=opendata.NO_MUNICIPALITY)
+
+
+@bp.route("/opendata/supporters.csv")
+@limiter.limit("60 per minute")
+def opendata_supporters_csv():
+    data = opendata.supporters_csv(db.session, current_app.config["SUPPRESSION_THRESHOLD"])
+    response = current_app.response_class(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename={CSV_NAME}"
+    # Only ended fiscal years are published: the file changes once a year, so caches may keep it.
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
