@@ -25,7 +25,7 @@ from app.learn.forms import (
 )
 from app.learn.lesson_page import lesson_parts
 from app.models import Audience, TextSize
-from app.services import courses, issuing, learning
+from app.services import courses, exports, issuing, learning
 from app.services.grading import AnswerError
 
 ERRORS = {
@@ -408,7 +408,9 @@ def my_data_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")])
-    writer.writerows(learning.my_data_rows(learning.export_my_data(db.session, current_user)))
+    # What the trainee typed may start like a formula; Excel must show it, not run it.
+    writer.writerows([[exports.neutralise(cell) for cell in row]
+                      for row in learning.my_data_rows(learning.export_my_data(db.session, current_user))])
     # A byte-order mark so Excel opens the Japanese text as UTF-8.
     return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "my-data.csv")
 

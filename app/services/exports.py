@@ -67,6 +67,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         ws = book.create_sheet(title=sheet.title[:31])
         for line in sheet.caption:
             ws.append([line])
+            # Captions hold user text too (a cohort title, an organisation name): text, never a formula.
+            ws.cell(row=ws.max_row, column=1).data_type = "s"
         if sheet.caption:
             ws.cell(row=1, column=1).font = Font(bold=True, size=13)
             ws.append([])
