@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.services import backup, privacy, statistics
@@ -40,6 +40,7 @@ def privacy_purge_inactive(years: int | None, dry_run: bool) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: BACKUP_DIR or instance/backups, with the date and time).")
 def backup_command(output: Path | None) -> None:
