@@ -389,3 +389,14 @@ def test_coordinator_invites_a_colleague_into_their_own_organisation(app, ikoma,
                                  "display_name": "x"})
     assert response.status_code == 404
     assert db.session.scalar(sa.select(User).where(User.email == "x@example.jp")) is None
+
+
+def test_childrens_handouts_keep_the_readings(app, course):
+    school = make_organisation(municipality="292095", name="生駒市立小学校")
+    make_coordinator(school, email="teacher@example.jp")
+    cohort = make_cohort(school, default_course("tsunagari-children"), title="6年1組")
+    client = coordinator_client(app, "teacher@example.jp")
+    response = client.get(f"/coordinate/organisations/{school.id}/cohorts/{cohort.id}/handouts.pdf")
+    text = pdf_text(response.data)
+    assert response.status_code == 200 and "孤独" in text and "こどく" in text
+    assert "(こどく)" not in text.replace(" ", "")  # rendered as furigana, not as a bracketed fallback
