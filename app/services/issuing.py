@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, memory
 from app.services.certificates.codes import InvalidCodeError, new_verification_code, normalise_code
 from app.services.certificates.render import CertificateData, render_certificate
 
@@ -207,8 +207,11 @@ def verify_url(base_url: str, cert: Certificate) -> str:
 
 def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: str | None = None) -> bytes:
     settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
-    return render_certificate(certificate_data(cert), template or cert.template,
-                              verify_url=verify_url(base_url, cert), logo=settings.logo if settings else None)
+    try:
+        return render_certificate(certificate_data(cert), template or cert.template,
+                                  verify_url=verify_url(base_url, cert), logo=settings.logo if settings else None)
+    finally:
+        memory.release()  # WeasyPrint's garbage back to the OS: workers stay small (bench issue 9)
 
 
 def pdf_bytes(session: Session, cert: Certificate, *, base_url: str) -> bytes:

@@ -1,0 +1,29 @@
+"""Giving memory back to the operating system after a large, rare allocation."""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+from functools import cache
+
+
+@cache
+def _libc():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def release() -> None:
+    """Collect young garbage and let glibc return its free heap pages.
+
+    Rendering one certificate with WeasyPrint allocates some 60 MB of short-lived objects, many in
+    reference cycles; the allocator keeps the freed pages, so a web worker that rendered one PDF
+    stayed ~30 MB bigger for good (bench issue 9: 153 MB against a 150 MB target). A young-generation
+    collection and malloc_trim take 2-6 ms; a full collection would take 50-100 ms for 1-2 MB more."""
+    gc.collect(1)
+    libc = _libc()
+    if libc is not None:  # glibc only; elsewhere (musl, macOS) there is nothing to trim
+        libc.malloc_trim(0)
