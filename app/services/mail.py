@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import smtplib
 import sys
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 
 def send(config: Mapping[str, Any], to: str, subject: str, body: str,
