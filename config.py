@@ -47,6 +47,10 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Tsunagari LMS <no-reply@localhost>")
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # How many reverse proxies (nginx, a load balancer) stand in front of the app servers. Their
+    # X-Forwarded-For / -Proto give the client address (rate limits, audit log) and the scheme;
+    # 0 trusts none, so a client cannot fake its address.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Background jobs: "rq" needs REDIS_URL and a worker (`flask jobs worker`); "thread" runs
     # them inside the app process, which suits the embedded SQLite default.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -17,6 +17,7 @@ from app.services.content.bundle import check_bundle
 municipalities_cli = AppGroup("municipalities", help="Municipality reference data.")
 users_cli = AppGroup("users", help="User accounts.")
 content_cli = AppGroup("content", help="Course bundles: check, import, publish.")
+jobs_cli = AppGroup("jobs", help="Background jobs (JOB_QUEUE=rq).")
 
 
 def asset_url_for(version_id: int, path: str) -> str:
@@ -154,6 +155,23 @@ def doctor_command() -> None:
         raise click.ClickException("Some checks failed (see above).")
 
 
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def jobs_worker(burst: bool) -> None:
+    """Run the background jobs queued in Redis (bulk certificates); one or more per deployment."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: the worker takes its jobs from Redis.")
+    connection = Redis.from_url(url)
+    # SimpleWorker runs each job in this process, inside this command's app context; the queue
+    # name is the one app.jobs.dispatch_bulk puts jobs on.
+    worker = SimpleWorker([Queue("certificates", connection=connection)], connection=connection)
+    worker.work(burst=burst, with_scheduler=False)
+
+
 def register(app: Flask) -> None:
     from app import ops_cli
     from app.cohort_cli import cohorts_cli
@@ -163,5 +181,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(municipalities_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(doctor_command)

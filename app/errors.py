@@ -1,8 +1,9 @@
 """Error pages in the user's language; a server error rolls the transaction back."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.extensions import db
 
@@ -27,3 +28,21 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template("errors/csrf.html", error=error), 400
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error):
+        # The database is down or restarting: a calm 503 that load balancers and people retry.
+        # Rendered straight from the template, because the usual context (the logged-in user,
+        # their language) would ask the database again.
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone already; the pool replaces it (pre-ping)
+            pass
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if _wants_json():
+            return jsonify({"error": 503, "database": "unavailable"}), 503, headers
+        html = current_app.jinja_env.get_template("errors/503.html").render(
+            css_url=url_for("static", filename="css/app.css"))
+        return html, 503, headers

@@ -1,7 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and which proxy headers to trust."""
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -11,6 +12,12 @@ CSP = (
 
 
 def register(app: Flask) -> None:
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        # Behind nginx or a load balancer: the client's address and scheme come from the
+        # X-Forwarded-* headers set by that many proxies, never from what the client sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.exc import DBAPIError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -19,7 +20,7 @@ from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.jobs import dispatch_bulk
-from app.learn.certificates import font_missing_page, pdf_response
+from app.learn.certificates import database_unreachable, font_missing_page, pdf_response, storage_failed_page
 from app.models import BulkJob, Certificate, JobStatus
 from app.services import audit, bulk, issuing
 from app.services.certificates.fonts import FontMissingError
@@ -166,10 +167,15 @@ def certificate_download(org_id: int, cert_id: int):
     org, cert = load_certificate(org_id, cert_id)
     try:
         data = issuing.pdf_bytes(db.session, cert, base_url=current_app.config["BASE_URL"])
+        db.session.commit()
     except FontMissingError as error:
         db.session.rollback()
         return font_missing_page(error)
-    db.session.commit()
+    except DBAPIError as error:
+        if database_unreachable(error):
+            raise
+        db.session.rollback()
+        return storage_failed_page(error, url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
     return pdf_response(data, f"{cert.serial}.pdf")
 
 

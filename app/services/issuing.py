@@ -225,7 +225,10 @@ def pdf_bytes(session: Session, cert: Certificate, *, base_url: str) -> bytes:
             session.add(CertificateFile(certificate_id=cert.id, data=data))
     except IntegrityError:
         # Rendered twice at the same moment: keep the one stored first, so the hash never changes.
-        return session.get(CertificateFile, cert.id, populate_existing=True).data
+        stored = session.get(CertificateFile, cert.id, populate_existing=True)
+        if stored is None:
+            raise  # no twin was stored: the storage itself refused the row
+        return stored.data
     cert.pdf_sha256 = hashlib.sha256(data).hexdigest()
     session.flush()
     return data
