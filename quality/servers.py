@@ -25,6 +25,7 @@ LOOPBACK = "127.0.0.1"
 # Where the databases of these runs are created; CREATE DATABASE is issued through this one.
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ARTIFACTS = ROOT / "tests" / "_artifacts"
+SECRET_KEY = "quality-gates-" + "0" * 40  # the app servers of these runs only
 
 
 def free_port() -> int:
@@ -134,7 +135,7 @@ def app_env(database_url: str, instance: Path, port: int, **extra: str) -> dict[
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "FLASK_RUN"))}
     env.update({
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "quality-" + "0" * 40,
+        "SECRET_KEY": SECRET_KEY,
         "APP_ENV": "development",
         "BASE_URL": f"http://{LOOPBACK}:{port}",
         "INSTANCE_PATH": str(instance),
