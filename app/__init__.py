@@ -104,3 +104,6 @@ def register_hooks(app: Flask) -> None:
     if statistics.record_completion not in learning.on_completed:
         learning.on_completed.append(statistics.record_completion)
     notifications.register(app)
+    from app.services import memory
+
+    memory.register(app)  # a full collection after a response that rendered a PDF (bench issue 9)
