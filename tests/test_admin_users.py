@@ -127,3 +127,28 @@ def test_organisation_edit_is_audited_and_the_list_searchable(admin_client, admi
     page = admin_client.get("/admin/organisations?q=社会福祉").get_data(as_text=True)
     assert "生駒市社会福祉協議会" in page and "座間市" not in page
     assert "座間市" in admin_client.get("/admin/organisations?q=14").get_data(as_text=True)
+
+
+def test_admin_deletes_a_pupil_account_on_request(admin_client, admin):
+    org = make_organisation(kind=OrganisationKind.SCHOOL)
+    school_class = SchoolClass(organisation_id=org.id, name="6年1組", code="DELPUPIL")
+    db.session.add(school_class)
+    db.session.flush()
+    pupil_id = make_trainee(email=None, school_class_id=school_class.id, pupil_number=4).id
+    db.session.commit()
+    page = admin_client.get(f"/admin/users/{pupil_id}/delete").get_data(as_text=True)
+    assert "元に戻せません" in page
+    assert db.session.get(User, pupil_id) is not None
+    response = post_form(admin_client, f"/admin/users/{pupil_id}/delete", {})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, pupil_id) is None
+    [event] = events("user.delete_by_admin")
+    assert event.actor_id == admin.id and event.target_id == str(pupil_id)
+    # Another admin's account is refused: demote first.
+    other_admin = make_admin(email="admin2@example.jp")
+    db.session.commit()
+    response = post_form(admin_client, f"/admin/users/{other_admin.id}/delete", {}, follow_redirects=True)
+    assert "先に役割を変えてください" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, other_admin.id) is not None

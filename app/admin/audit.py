@@ -32,6 +32,8 @@ ACTION_LABELS = {
     "user.reactivate": _l("アカウントを有効に戻す"),
     "user.delete_self": _l("アカウントの削除（本人）"),
     "user.purge_inactive": _l("長く使われていないアカウントの削除"),
+    "user.delete_by_admin": _l("アカウントの削除（管理者が依頼を受けて）"),
+    "privacy.purge_inactive": _l("保存期間を過ぎたアカウントの一括削除"),
     "coordinator.invite": _l("担当者の招待"),
     "coordinator.remove": _l("担当者を団体から外す"),
     "organisation.create": _l("団体の作成"),

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from app.admin import bp
+from app.admin.audit import action_label
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import ROLE_LABELS
@@ -18,6 +19,7 @@ from app.services import user_admin
 REFUSALS = {
     "self": _l("自分自身の役割や状態は変えられません。ほかの管理者に頼んでください。"),
     "pupil": _l("児童生徒のアカウントは受講者のままです。"),
+    "admin": _l("管理者のアカウントは削除できません。先に役割を変えてください。"),
 }
 
 
@@ -38,7 +40,7 @@ def user_detail(user_id: int):
     form = RoleForm(data={"role": user.role.value})
     school_class = db.session.get(SchoolClass, user.school_class_id) if user.school_class_id else None
     return render_template("admin/user.html", user=user, role_form=form, school_class=school_class,
-                           events=user_admin.recent_events(db.session, user))
+                           events=user_admin.recent_events(db.session, user), action_label=action_label)
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -87,3 +89,20 @@ def user_deactivate(user_id: int):
 @bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
 def user_reactivate(user_id: int):
     return _set_active(user_id, True)
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["GET", "POST"])
+def user_delete(user_id: int):
+    user = load_user(user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user_admin.delete_account(db.session, user, actor=current_user, ip=request.remote_addr)
+        except user_admin.UserAdminError as error:
+            db.session.rollback()
+            flash(str(REFUSALS[error.code]), "error")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+        db.session.commit()
+        flash(_("アカウントを削除しました。"), "success")
+        return redirect(url_for("admin.user_list"))
+    return render_template("admin/user_delete.html", user=user, form=form)

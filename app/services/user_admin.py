@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Membership, Role, User
-from app.services import audit
+from app.services import audit, learning
 
 
 class UserAdminError(Exception):
@@ -59,6 +59,20 @@ def set_active(session: Session, user: User, active: bool, *, actor: User, ip: s
                  target_type="user", target_id=user.id, ip=ip)
     session.flush()
     return True
+
+
+def delete_account(session: Session, user: User, *, actor: User, ip: str | None = None) -> int:
+    """Delete an account on request (a pupil through their teacher, anyone who cannot do it
+    themselves), exactly as its owner's deletion would; returns its number.
+
+    Administrators are refused: demote first, so the platform never loses its last admin by a
+    slip."""
+    _check_target(user, actor)
+    if user.role is Role.ADMIN:
+        raise UserAdminError("admin")
+    user_id = user.id
+    learning.erase_account(session, user, action="user.delete_by_admin", actor_id=actor.id, ip=ip)
+    return user_id
 
 
 def recent_events(session: Session, user: User, limit: int = 20) -> list[AuditEvent]:
