@@ -515,7 +515,7 @@ def bench_certificate_render(run: Run, section: Section) -> None:
     from app.services import issuing
 
     app = run.flask_app()
-    rounds = run.rounds(7, 1)
+    rounds = run.rounds(11, 1)
     ids, _ = unrendered_certificates(run, rounds + 1, one_cohort=False)
     issue_ms, raw_ms, ratios = [], [], []
     with app.app_context():

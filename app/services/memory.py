@@ -22,15 +22,14 @@ def _libc():
 
 
 def release() -> None:
-    """Collect young garbage and let glibc return its free heap pages.
+    """Note that a large, short-lived allocation just ended (a WeasyPrint render).
 
-    Rendering one certificate with WeasyPrint allocates some 60 MB of short-lived objects, many in
-    reference cycles; the allocator keeps the freed pages, so a web worker that rendered one PDF
-    stayed ~30 MB bigger for good (bench issue 9: 153 MB against a 150 MB target). A young-generation
-    collection and malloc_trim take 2-6 ms; a full collection would take 50-100 ms for 1-2 MB more."""
+    Rendering one certificate allocates tens of megabytes of objects, many in reference cycles;
+    the allocator keeps the freed pages, so a web worker that rendered one PDF stayed ~15 MB
+    bigger for good (bench issue 9: 153 MB against a 150 MB target). The collection itself runs
+    after the response is sent (`register`): 50-100 ms that would otherwise add a third to the
+    render. Outside a web request (a bulk job) Python's own collector gets to it later."""
     global _full_collection_due
-    gc.collect(1)
-    _trim()
     _full_collection_due = True
 
 
