@@ -517,28 +517,35 @@ def bench_certificate_render(run: Run, section: Section) -> None:
     app = run.flask_app()
     rounds = run.rounds(11, 1)
     ids, _ = unrendered_certificates(run, rounds + 1, one_cohort=False)
-    issue_ms, raw_ms, ratios = [], [], []
+    issue_ms, raw_ms, ratios, cpu_ratios = [], [], [], []
     with app.app_context():
         for n, cert_id in enumerate(ids):
             cert = db.session.get(Certificate, cert_id)
             with capture_weasyprint_html() as captured:
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 issuing.pdf_bytes(db.session, cert, base_url=app.config["BASE_URL"])
-                issued = (time.perf_counter() - t) * 1000
+                issued, issued_cpu = (time.perf_counter() - t) * 1000, time.process_time() - cpu
             db.session.rollback()  # leave nothing stored: the next round renders again
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             raw_weasyprint(captured)
-            raw = (time.perf_counter() - t) * 1000
+            raw, raw_cpu = (time.perf_counter() - t) * 1000, time.process_time() - cpu
             if n == 0:
                 continue  # warm-up (imports, font discovery)
             issue_ms.append(issued)
             raw_ms.append(raw)
             ratios.append(issued / raw)
+            cpu_ratios.append(issued_cpu / raw_cpu)
     section.figures += [
         Figure("one certificate issue (render, checks, store)", "ms", issue_ms),
         Figure("raw WeasyPrint, same HTML and fonts", "ms", raw_ms),
-        Figure("ratio issue / raw WeasyPrint (per round)", "×", ratios, "≤ 1.3", statistics.median(ratios) <= 1.3),
+        Figure("ratio issue / raw WeasyPrint, wall clock (per round)", "×", ratios, "≤ 1.3",
+               statistics.median(ratios) <= 1.3),
+        Figure("ratio issue / raw WeasyPrint, CPU time of this process (per round)", "×", cpu_ratios, "≤ 1.3",
+               statistics.median(cpu_ratios) <= 1.3),
     ]
+    section.notes.append("Both renders run in this one thread, so the CPU-time ratio compares the work each does "
+                         "whatever else the machine runs; it leaves out the database's side of storing the PDF "
+                         "(one SELECT, one INSERT), which the wall-clock ratio includes.")
     section.notes.append(f"In process, {len(ratios)} rounds after one warm-up, each on a different certificate; the "
                          "issue's transaction is rolled back so nothing accumulates. The baseline renders exactly the "
                          "HTML the renderer produced, with the same @font-face rules, fetcher and PDF/UA variant.")
