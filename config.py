@@ -85,6 +85,8 @@ class Config:
     # Counts of people from 1 to this minus one are hidden, with whatever would reveal them, in
     # every figure shown outside the admin pages or exported (open data included).
     SUPPRESSION_THRESHOLD = int(os.environ.get("SUPPRESSION_THRESHOLD", "5"))
+    # The open-data CSV holds ended fiscal years only, so each app server may keep it this long.
+    OPENDATA_CACHE_SECONDS = int(os.environ.get("OPENDATA_CACHE_SECONDS", "3600"))
     # Where `flask backup` writes copies of the SQLite database unless given --output
     # (empty: the instance folder's backups/).
     BACKUP_DIR = os.environ.get("BACKUP_DIR", "")
@@ -106,6 +108,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     JOB_QUEUE = "thread"
     AREA_CACHE_SECONDS = 0
+    OPENDATA_CACHE_SECONDS = 0
     MAIL_SERVER = ""
     SERVER_NAME = "localhost"
     SESSION_COOKIE_SECURE = False

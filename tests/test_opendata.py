@@ -143,3 +143,18 @@ def test_the_page_explains_the_file_and_its_licence(app):
     assert "/opendata/supporters.csv" in page and "CC BY 4.0" in page
     assert "全国地方公共団体コード" in page and "独自に集計" in page
     assert "1〜4人" in page
+
+
+def test_each_server_keeps_the_file_for_a_while(app, make_app):
+    from app.services import cache
+
+    cached_app = make_app(OPENDATA_CACHE_SECONDS=60)
+    client = cached_app.test_client()
+    try:
+        first = client.get("/opendata/supporters.csv").get_data()
+        add_records(30, municipality=ZAMA, year=LAST)
+        db.session.commit()
+        assert client.get("/opendata/supporters.csv").get_data() == first  # ended years change rarely
+        assert app.test_client().get("/opendata/supporters.csv").get_data() != first  # tests: no cache
+    finally:
+        cache.clear()

@@ -5,7 +5,7 @@ from flask import current_app, render_template
 
 from app.extensions import db, limiter
 from app.public import bp
-from app.services import opendata
+from app.services import cache, opendata
 from app.services.statistics import fiscal_year_label
 
 CSV_NAME = "tsunagari_supporters.csv"
@@ -23,7 +23,10 @@ def opendata_index():
 @bp.route("/opendata/supporters.csv")
 @limiter.limit("60 per minute")
 def opendata_supporters_csv():
-    data = opendata.supporters_csv(db.session, current_app.config["SUPPRESSION_THRESHOLD"])
+    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
+    data = cache.remember(("opendata_supporters", threshold, tuple(opendata.published_years())),
+                          current_app.config["OPENDATA_CACHE_SECONDS"],
+                          lambda: opendata.supporters_csv(db.session, threshold))
     response = current_app.response_class(data, mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename={CSV_NAME}"
     # Only ended fiscal years are published: the file changes once a year, so caches may keep it.
