@@ -353,8 +353,9 @@ def bench_lesson(run: Run, app_server: Server, minimal: Server, section: Section
         Figure("worker CPU per minimal-app request", "ms", minimal_cpu),
     ]
     section.notes.append("Worker CPU per request (user + system time of the gunicorn workers during a round, divided "
-                         "by the requests served) does not depend on what else runs on the machine; the ratio of the "
-                         "two is what the throughput ratio would be if the workers had the cores to themselves.")
+                         "by the requests served) depends far less than wall-clock figures on what else runs on the machine; "
+                         "the ratio of the two is what the throughput ratio would be if the workers had the cores to "
+                         "themselves.")
     section.notes.append(f"`wrk -t1 -c{connections} -d{seconds}s` per round, {len(ratios)} rounds alternating the two "
                          f"servers; GET {path} with the trainee's session cookie; gunicorn `-w 2 --worker-class sync`.")
 
