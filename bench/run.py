@@ -248,6 +248,10 @@ class Run:
     app: object = None
 
     @property
+    def instance(self) -> Path:
+        return ROOT / "bench" / ".logs" / "instance"
+
+    @property
     def smoke(self) -> bool:
         return self.args.smoke
 
@@ -264,6 +268,8 @@ class Run:
             "SESSION_COOKIE_SECURE": "0", "BASE_URL": "http://127.0.0.1",
             "LOGIN_RATE_LIMIT": "100000 per minute", "RATELIMIT_STORAGE_URI": "memory://",
             "JOB_QUEUE": "thread", "MAIL_SERVER": "", "PYTHONDONTWRITEBYTECODE": "1",
+            # Its own instance folder: the development mail log is not cluttered with bench e-mails.
+            "INSTANCE_PATH": str(self.instance),
         })
         env.pop("REDIS_URL", None)
         env.update(extra)
@@ -272,7 +278,8 @@ class Run:
     def flask_app(self):
         """The app in this process, on the bench database (for in-process benchmarks)."""
         if self.app is None:
-            os.environ.update({"DATABASE_URL": self.url, "SECRET_KEY": SECRET_KEY, "JOB_QUEUE": "thread"})
+            os.environ.update({"DATABASE_URL": self.url, "SECRET_KEY": SECRET_KEY, "JOB_QUEUE": "thread",
+                               "INSTANCE_PATH": str(self.instance)})
             from app import create_app
             from config import Config, database_url
 
@@ -280,7 +287,7 @@ class Run:
                 "SQLALCHEMY_DATABASE_URI": database_url(self.url), "SECRET_KEY": SECRET_KEY, "JOB_QUEUE": "thread",
                 "BASE_URL": "http://127.0.0.1", "MAIL_SERVER": "", "RATELIMIT_STORAGE_URI": "memory://",
                 # In process the caches are off, so queries are counted on the path a cold request takes.
-                "AREA_CACHE_SECONDS": 0, "LOGIN_RATE_LIMIT": "100000 per minute"})
+                "AREA_CACHE_SECONDS": 0, "LOGIN_RATE_LIMIT": "100000 per minute", "INSTANCE_DIR": self.instance})
             self.app = create_app(config)
         return self.app
 
