@@ -124,6 +124,8 @@ def new_journey(browser, live, request):
         context = browser.new_context(base_url=live.base, **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
+        # Without JavaScript axe cannot run (evaluating it hangs); those pages are the same
+        # templates the other runs check, apart from the municipality list of the register form.
         return Journey(context.new_page(), name or request.node.name, axe=axe and options.get(
             "java_script_enabled", True), max_width=max_width)
 
