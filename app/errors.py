@@ -1,9 +1,11 @@
 """Error pages in the user's language; a server error rolls the transaction back."""
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, current_app, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from app.extensions import db
 
@@ -28,6 +30,20 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_template("errors/csrf.html", error=error), 400
+
+    # Registered after Flask-SQLAlchemy's, so it runs first (teardowns run in reverse order).
+    @app.teardown_appcontext
+    def _end_session_even_if_the_connection_died(exc):
+        # The page is made, but PostgreSQL went away before the final ROLLBACK (a restart):
+        # the transaction died with the connection, the pool drops it, and the answer still goes
+        # out instead of a bare 500.
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError) as error:
+            app.logger.warning("connection lost while closing the session: %s", str(error).splitlines()[0])
+            with contextlib.suppress(DBAPIError):
+                db.session.remove()  # closing again finds the connection invalidated
+            db.session.registry.clear()
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

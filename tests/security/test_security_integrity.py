@@ -87,3 +87,22 @@ def test_a_pdf_that_cannot_be_stored_is_never_served_and_a_later_try_works(app):
     stored = db.session.get(CertificateFile, cert.id)
     assert stored is not None and stored.data == retried.data
     assert db.session.get(Certificate, cert.id).pdf_sha256 == hashlib.sha256(retried.data).hexdigest()
+
+
+def test_a_connection_lost_after_the_page_was_made_still_sends_the_page(app, monkeypatch):
+    """PostgreSQL restarting between a page and its final ROLLBACK: the page goes out, not a 500."""
+    from sqlalchemy.exc import OperationalError
+
+    original = db.session.remove
+    calls = []
+
+    def remove_once_broken():
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+        original()
+
+    monkeypatch.setattr(db.session, "remove", remove_once_broken)
+    response = app.test_client().get("/register")
+    assert response.status_code == 200 and "新規登録" in text_of(response)
+    assert len(calls) >= 2
