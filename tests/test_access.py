@@ -197,5 +197,6 @@ def test_out_of_scope_organisation_is_invisible(app, world):
 
 def test_open_pages_answer_everyone(app, world):
     client = app.test_client()
-    for url in ("/", "/login", "/register", "/reset", "/healthz", "/api/municipalities?q=いこま"):
+    for url in ("/", "/login", "/register", "/reset", "/healthz", "/api/municipalities?q=いこま",
+                "/privacy", "/opendata", "/opendata/supporters.csv"):
         assert client.get(url).status_code == 200, url
