@@ -161,6 +161,15 @@ def children_of(pid: int) -> list[int]:
     return sorted(found)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even by kill -9, so no server is
+    left running when a run is cut short (Linux prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 class Process:
     """A child process in its own process group, logged to a file, stopped on exit."""
 
@@ -174,7 +183,8 @@ class Process:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         preexec_fn=_die_with_parent)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
