@@ -65,6 +65,10 @@ class Config:
     # A prefecture dashboard aggregates every resident of the prefecture: its figures are kept
     # this many seconds per app server (0: computed on every request).
     AREA_CACHE_SECONDS = int(os.environ.get("AREA_CACHE_SECONDS", "60"))
+    # Rendered lesson pages kept per worker and sent again while the database says nothing they
+    # show has changed (app/learn/pagecache.py): how long, and how many (0 seconds: off).
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+    PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "256"))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

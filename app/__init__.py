@@ -107,3 +107,6 @@ def register_hooks(app: Flask) -> None:
     from app.services import memory
 
     memory.register(app)  # a full collection after a response that rendered a PDF (bench issue 9)
+    from app.learn import pagecache
+
+    pagecache.init_app(app)  # rendered lesson pages, reused while their database fingerprint holds

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.learn import bp
+from app.learn import bp, pagecache
 from app.learn.forms import (
     AttemptForm,
     DeleteAccountForm,
@@ -25,7 +25,7 @@ from app.learn.forms import (
 )
 from app.learn.lesson_page import lesson_parts
 from app.models import Audience, TextSize
-from app.services import courses, exports, issuing, learning
+from app.services import audit, courses, exports, issuing, learning
 from app.services.grading import AnswerError
 
 ERRORS = {
@@ -177,7 +177,10 @@ def lesson(slug: str, key: str):
         return gone
     if learning.note_visit(db.session, enrolment, key):
         db.session.commit()  # only when it changed: a commit expires every row the page reads
-    return _render_lesson(course, version, lesson, enrolment)
+        return _render_lesson(course, version, lesson, enrolment)
+    html, status = _render_lesson(course, version, lesson, enrolment)
+    pagecache.keep(html)  # nothing written: the key read before rendering still describes the page
+    return html, status
 
 
 @bp.route("/courses/<slug>/lessons/<key>/complete", methods=["POST"])
@@ -397,14 +400,24 @@ def my_data():
                            may_delete=learning.may_delete_own_account(current_user))
 
 
+def _record_my_data_download(fmt: str) -> None:
+    """A copy of a trainee's data leaving the system is an export like any other: one audit event,
+    committed before the file is made. Only who, when and the format: none of the data itself."""
+    audit.record(db.session, "export.my_data", actor_id=current_user.id, ip=request.remote_addr,
+                 target_type="user", target_id=current_user.id, format=fmt)
+    db.session.commit()
+
+
 @bp.route("/my/data.json")
 def my_data_json():
+    _record_my_data_download("json")
     body = json.dumps(learning.export_my_data(db.session, current_user), ensure_ascii=False, indent=2)
     return _download(body, "application/json; charset=utf-8", "my-data.json")
 
 
 @bp.route("/my/data.csv")
 def my_data_csv():
+    _record_my_data_download("csv")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")])
