@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -99,6 +100,33 @@ def test_my_data_contains_mine_and_not_others(app):
     assert rows[0] == ["区分", "講座", "項目", "内容", "日時"]
     assert ["reflection", version.course.slug, "hajimeni"] == rows[[r[3] for r in rows].index(SECRET)][:3]
     assert "隣の人の答え" not in raw
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_each_my_data_download_is_one_audit_event_without_the_data(app, fmt):
+    version, author, others, enrolment, attempt = _world()
+    client = app.test_client()
+    login(client, "author@example.jp", PASSWORD)
+    before = db.session.scalar(sa.select(sa.func.max(AuditEvent.id))) or 0
+    client.get("/my/data")  # looking at the page is not a download
+    assert client.get(f"/my/data.{fmt}").status_code == 200
+    db.session.expire_all()
+    (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > before))
+    assert (event.action, event.actor_id, event.target_type, event.target_id) == (
+        "export.my_data", author.id, "user", str(author.id))
+    assert event.detail == {"format": fmt}
+    stored = json.dumps([event.action, event.target_id, event.ip, event.detail], ensure_ascii=False)
+    assert SECRET not in stored and "author@example.jp" not in stored and "作者" not in stored
+    # A second download is a second event.
+    client.get(f"/my/data.{fmt}")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "export.my_data", AuditEvent.actor_id == author.id)) == 2
+    # Admins find it among the exports, with its label.
+    admin = app.test_client()
+    login(admin, "admin@example.jp", PASSWORD)
+    row = '<td>書き出し：わたしのデータ（本人）<span class="meta">export.my_data</span></td>'
+    assert admin.get("/admin/audit?action=export.*").get_data(as_text=True).count(row) == 2
+    assert admin.get("/admin/audit?action=export.my_data").get_data(as_text=True).count(row) == 2
 
 
 def test_account_deletion(app):

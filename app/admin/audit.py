@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "export.cohort_dashboard": _l("書き出し：開催回の状況"),
     "export.area_dashboard": _l("書き出し：地域の状況"),
     "export.report": _l("書き出し：実施報告"),
+    "export.my_data": _l("書き出し：わたしのデータ（本人）"),
 }
 # Groups offered first in the filter: "export.*" is every file that left the system.
 ACTION_GROUPS = {

@@ -1,7 +1,8 @@
 """Area dashboards: a municipality's residents and cohorts, a prefecture's municipalities.
 
 The area is the organisation's own (loaded through load_organisation), so a 奈良県 coordinator
-reaches 奈良県 figures only; no parameter chooses another area."""
+reaches 奈良県 figures only; no parameter chooses another area. Counts of people are suppressed
+(area_suppression) the same way on the page and in its files."""
 from __future__ import annotations
 
 from flask import current_app, render_template
@@ -10,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.cohort_text import MODE_LABELS, when_text
-from app.coordinate import bp
+from app.coordinate import area_suppression, bp
 from app.coordinate.cohorts import XLSX, _download, _export
 from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.models import Audience
 from app.services import cache, cohort_reports, exports, organisations
+from app.services.suppression import MARK
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
 
@@ -31,46 +33,61 @@ def _figures(org):
                           lambda: cohort_reports.prefecture_area(db.session, org.prefecture_code, org.prefecture.name))
 
 
+def _shown(org):
+    """The figures as they may leave the admin pages: the page and both files use these."""
+    figures, threshold = _figures(org), current_app.config["SUPPRESSION_THRESHOLD"]
+    if org.municipality_code:
+        return area_suppression.municipality(figures, threshold)
+    return area_suppression.prefecture(figures, threshold)
+
+
+def _note() -> str:
+    return _("「%(mark)s」は秘匿した欄です（1〜%(n)d人の欄と、合計などから計算できてしまう欄）。",
+             mark=MARK, n=current_app.config["SUPPRESSION_THRESHOLD"] - 1)
+
+
 @bp.route("/organisations/<int:org_id>/area")
 def area(org_id: int):
     org = load_organisation(org_id)
-    figures = _figures(org)
     template = "coordinate/area_municipality.html" if org.municipality_code else "coordinate/area_prefecture.html"
-    return render_template(template, org=org, area=figures, audience_labels=AUDIENCE_LABELS)
-
-
-def _rate(row) -> str:
-    return "" if row.completion_rate is None else f"{row.completion_rate}%"
+    return render_template(template, org=org, area=_shown(org), audience_labels=AUDIENCE_LABELS, mark=MARK,
+                           threshold=current_app.config["SUPPRESSION_THRESHOLD"])
 
 
 @bp.route("/organisations/<int:org_id>/area.csv", defaults={"fmt": "csv"})
 @bp.route("/organisations/<int:org_id>/area.xlsx", defaults={"fmt": "xlsx"})
 def area_export(org_id: int, fmt: str):
     org = load_organisation(org_id)
-    figures = _figures(org)
+    figures = _shown(org)
+    figure = area_suppression.figure
     if org.municipality_code:
         header = [_("開催回"), _("主催"), _("開催日時"), _("開催のしかた"), _("参加者"), _("修了")]
         table = [[f.cohort.title, f.organisation_name, when_text(f.cohort), str(MODE_LABELS[f.cohort.mode]),
-                  f.enrolled, f.completed] for f in figures.cohorts]
-        summary = [[_("%(area)sの住民で受講を始めた人", area=figures.name), figures.total.enrolled],
-                   [_("%(area)sの住民で修了した人（つながりサポーター）", area=figures.name), figures.total.supporters]]
+                  figure(f.enrolled), figure(f.completed)] for f in figures.cohorts]
+        summary = [[_("%(area)sの住民で受講を始めた人", area=figures.name), figure(figures.total.enrolled)],
+                   [_("%(area)sの住民で修了した人（つながりサポーター）", area=figures.name),
+                    figure(figures.total.supporters)]]
         title = _("%(area)s の状況", area=figures.name)
     else:
         header = [_("市区町村コード"), _("市区町村"), _("受講を始めた住民"), _("修了した住民（サポーター）"), _("修了率"),
                   _("開催回")]
-        table = [[r.code, r.name, r.enrolled, r.supporters, _rate(r), r.sessions] for r in figures.rows]
+        table = [[r.code, r.name, figure(r.enrolled), figure(r.supporters), area_suppression.rate(r), r.sessions]
+                 for r in figures.rows]
         table.append(["", _("県全域の団体の開催回"), "", "", "", figures.prefecture_wide_sessions])
-        table.append(["", _("合計"), figures.total.enrolled, figures.total.supporters, _rate(figures.total),
-                      figures.total.sessions])
+        table.append(["", _("合計"), figure(figures.total.enrolled), figure(figures.total.supporters),
+                      area_suppression.rate(figures.total), figures.total.sessions])
         summary = []
         title = _("%(area)s 市区町村別の状況", area=figures.name)
     _export("area_dashboard", None, fmt, len(table), org.id)
     name = f"area-{org.municipality_code or org.prefecture_code}.{fmt}"
+    # The note explaining the mark, below the CSV and in the XLSX captions, when a figure is hidden.
+    note = [_note()] if figures.is_suppressed else []
     if fmt == "csv":
         rows = [*summary, *([[]] if summary else []), header, *table] if summary else table
         head = [_("項目"), _("人数")] if summary else header
+        rows = [*rows, *([[], note] if note else [])]
         return _download(exports.csv_bytes(head, rows), "text/csv; charset=utf-8", name)
-    sheets = [exports.Sheet(_("市区町村別") if not summary else _("開催回"), header, table, caption=[title])]
+    sheets = [exports.Sheet(_("市区町村別") if not summary else _("開催回"), header, table, caption=[title, *note])]
     if summary:
-        sheets.insert(0, exports.Sheet(_("住民"), [_("項目"), _("人数")], summary, caption=[title]))
+        sheets.insert(0, exports.Sheet(_("住民"), [_("項目"), _("人数")], summary, caption=[title, *note]))
     return _download(exports.xlsx_bytes(sheets), XLSX, name)
