@@ -486,7 +486,7 @@ def raw_weasyprint(captured: dict) -> bytes:
     from app.services.certificates.fonts import find_japanese_fonts
 
     font_config = FontConfiguration()
-    css = CSS(string=render._font_face_css(find_japanese_fonts()), font_config=font_config,
+    css = CSS(string=render.font_face_css(find_japanese_fonts()), font_config=font_config,
               url_fetcher=captured["url_fetcher"], base_url=captured["base_url"])
     return HTML(string=captured["string"], base_url=captured["base_url"], url_fetcher=captured["url_fetcher"]) \
         .write_pdf(font_config=font_config, stylesheets=[css], pdf_variant="pdf/ua-1")

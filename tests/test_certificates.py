@@ -320,3 +320,24 @@ def test_bulk_job_runs_on_an_rq_worker(make_app, adult_course):
     db.session.expire_all()
     finished = db.session.get(BulkJob, job.id)
     assert finished.status is JobStatus.DONE and finished.done == 3
+
+
+def test_pdf_rendered_twice_at_once_keeps_the_first_stored(app, adult_course, monkeypatch):
+    """Two requests render the same certificate at the same moment: the second keeps and sends the
+    PDF the first stored, so the file (and its hash) never changes."""
+    cert = complete(adult_course, make_trainee(email="twin@example.jp"))
+    cert_id = cert.id
+    real_render = issuing.render_pdf
+
+    def render_while_another_request_stores(session, certificate, **kw):
+        data = real_render(session, certificate, **kw)
+        with db.engine.begin() as other:  # another worker finishing first, on its own connection
+            other.execute(sa.insert(CertificateFile).values(certificate_id=cert_id, data=b"%PDF-first",
+                                                            rendered_at=dt.datetime.now(dt.timezone.utc)))
+        return data
+
+    monkeypatch.setattr(issuing, "render_pdf", render_while_another_request_stores)
+    assert issuing.pdf_bytes(db.session, cert, base_url=app.config["BASE_URL"]) == b"%PDF-first"
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CertificateFile)) == 1
+    assert db.session.get(CertificateFile, cert_id).data == b"%PDF-first"

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from app.services.certificates.fetcher import AssetFetcher
 from app.services.certificates.fonts import FontMissingError, find_japanese_fonts
-from app.services.certificates.render import _embedded_font_names, _font_face_css, _qr_data_uri
+from app.services.certificates.render import font_face_css, qr_data_uri, stray_fonts
 
 __all__ = ["DocumentError", "FontMissingError", "STYLE_DIR", "html_to_pdf", "qr_data_uri"]
 
@@ -21,11 +21,6 @@ STYLE_DIR = Path(__file__).resolve().parent.parent / "templates" / "pdf"
 
 class DocumentError(RuntimeError):
     """The PDF could not be made as it should be (a lost resource, a fallback font)."""
-
-
-def qr_data_uri(url: str) -> str:
-    """A QR code of `url` as an SVG data: URI, the same way certificates draw theirs."""
-    return _qr_data_uri(url)
 
 
 class _Fetcher(AssetFetcher):
@@ -56,13 +51,13 @@ def html_to_pdf(html: str, *, assets: Mapping[str, tuple[str, bytes]] | None = N
     fetcher = _Fetcher(STYLE_DIR, fonts.paths, assets or {})
     font_config = FontConfiguration()
     base_url = STYLE_DIR.as_uri() + "/"
-    fonts_css = CSS(string=_font_face_css(fonts), font_config=font_config, url_fetcher=fetcher, base_url=base_url)
+    fonts_css = CSS(string=font_face_css(fonts), font_config=font_config, url_fetcher=fetcher, base_url=base_url)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=font_config, stylesheets=[fonts_css])
     if fetcher.failures:
         raise DocumentError("could not load: " + "; ".join(f"{url} ({why})" for url, why in fetcher.failures))
     pdf = document.write_pdf()
-    stray = {name for name in _embedded_font_names(pdf) if not name.startswith("IPAex")}
+    stray = stray_fonts(document)
     if stray:
         raise DocumentError(f"fonts other than IPAex were used: {sorted(stray)}")
     return pdf

@@ -30,6 +30,7 @@ from app.models.base import utcnow
 from app.services import audit, memory
 from app.services.certificates.codes import InvalidCodeError, new_verification_code, normalise_code
 from app.services.certificates.render import CertificateData, render_certificate
+from app.services.upsert import insert_ignore
 
 JST = ZoneInfo("Asia/Tokyo")
 PLATFORM_PREFIX = "000000"  # certificates issued when no organisation covers the trainee's area
@@ -216,18 +217,20 @@ def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: 
 
 def pdf_bytes(session: Session, cert: Certificate, *, base_url: str) -> bytes:
     """The stored PDF; rendered and stored once on first use, identical bytes ever after."""
-    stored = session.get(CertificateFile, cert.id)
-    if stored is not None:
-        return stored.data
+    # The hash is written with the file, in the same transaction: without it there is no file to
+    # read (a render racing this one is settled by the INSERT below), so no SELECT is spent.
+    if cert.pdf_sha256 is not None:
+        stored = session.get(CertificateFile, cert.id)
+        if stored is not None:
+            return stored.data
     data = render_pdf(session, cert, base_url=base_url)
-    try:
-        with session.begin_nested():
-            session.add(CertificateFile(certificate_id=cert.id, data=data))
-    except IntegrityError:
+    # INSERT ... ON CONFLICT DO NOTHING rather than a savepoint: one statement (bench issue 9e).
+    if not insert_ignore(session, CertificateFile, {"certificate_id": cert.id, "data": data, "rendered_at": utcnow()},
+                          ["certificate_id"]):
         # Rendered twice at the same moment: keep the one stored first, so the hash never changes.
         stored = session.get(CertificateFile, cert.id, populate_existing=True)
         if stored is None:
-            raise  # no twin was stored: the storage itself refused the row
+            raise RuntimeError(f"certificate {cert.id}: the PDF was neither stored nor found")
         return stored.data
     cert.pdf_sha256 = hashlib.sha256(data).hexdigest()
     session.flush()

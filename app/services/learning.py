@@ -35,6 +35,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.progress import REFLECTION_MAX_CHARS
 from app.services import audit, cache, grading
+from app.services.upsert import insert_ignore
 
 SURVEY_TEXT_MAX_CHARS = 2000
 
@@ -85,7 +86,7 @@ def enrol(session: Session, user: User, course: Course, cohort_id: int | None = 
     version = live_version(session, course)
     if version is None:
         raise LearningError("not_published")
-    _insert_ignore(session, Enrolment, {
+    insert_ignore(session, Enrolment, {
         "user_id": user.id, "course_id": course.id, "started_version_id": version.id, "cohort_id": cohort_id,
         "lessons_required": len(version.required_lesson_keys),
     }, ["user_id", "course_id"])
@@ -94,17 +95,6 @@ def enrol(session: Session, user: User, course: Course, cohort_id: int | None = 
         enrolment.cohort_id = cohort_id
     session.flush()
     return enrolment
-
-
-def _insert_ignore(session: Session, model: type, values: dict, conflict: list[str]) -> bool:
-    """INSERT unless the unique key exists; True when a row was added. Safe under races."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.flush()
-    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return session.execute(stmt).rowcount == 1
 
 
 def _lock(session: Session, enrolment: Enrolment) -> Enrolment:
@@ -164,7 +154,7 @@ def complete_lesson(session: Session, enrolment: Enrolment, version: ContentVers
         raise LearningError("unknown_lesson")
     now = now or utcnow()
     enrolment = _lock(session, enrolment)
-    added = _insert_ignore(session, LessonProgress,
+    added = insert_ignore(session, LessonProgress,
                            {"enrolment_id": enrolment.id, "lesson_key": key, "completed_at": now},
                            ["enrolment_id", "lesson_key"])
     enrolment.last_lesson_key = key
@@ -287,7 +277,7 @@ def save_reflection(session: Session, enrolment: Enrolment, version: ContentVers
         delete_reflection(session, enrolment, key)
         return None
     now = utcnow()
-    if not _insert_ignore(session, Reflection, {"enrolment_id": enrolment.id, "lesson_key": key, "text": text,
+    if not insert_ignore(session, Reflection, {"enrolment_id": enrolment.id, "lesson_key": key, "text": text,
                                                 "updated_at": now}, ["enrolment_id", "lesson_key"]):
         session.execute(sa.update(Reflection).where(Reflection.enrolment_id == enrolment.id,
                                                     Reflection.lesson_key == key)
@@ -365,7 +355,7 @@ def start_attempt(session: Session, enrolment: Enrolment, version: ContentVersio
     number = (session.scalar(sa.select(sa.func.max(QuizAttempt.number))
                              .where(QuizAttempt.enrolment_id == enrolment.id)) or 0) + 1
     token = secrets.token_urlsafe(32)
-    added = _insert_ignore(session, QuizAttempt, {
+    added = insert_ignore(session, QuizAttempt, {
         "enrolment_id": enrolment.id, "version_id": version.id, "number": number, "token": token,
         "order": grading.build_order(version.quiz, rng), "started_at": utcnow(),
     }, ["enrolment_id", "number"])
