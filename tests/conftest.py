@@ -130,3 +130,14 @@ def post_form(client, url: str, data: dict, *, token_from: str | None = None, **
 
 def login(client, email: str, password: str):
     return post_form(client, "/login", {"email": email, "password": password})
+
+
+def coordinator_client(app, org, email: str):
+    """A test client logged in as a new coordinator of `org`."""
+    from tests.factories import PASSWORD, make_coordinator
+
+    make_coordinator(org, email=email)
+    db.session.commit()
+    client = app.test_client()
+    login(client, email, PASSWORD)
+    return client

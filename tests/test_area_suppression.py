@@ -15,8 +15,8 @@ from app.models import Audience
 from app.services import cohort_reports, learning
 from app.services.suppression import MARK, SuppressedTable
 from tests.cohort_helpers import default_course, join_all, make_cohort
-from tests.conftest import login
-from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
+from tests.conftest import coordinator_client
+from tests.factories import make_organisation, make_trainee
 from tests.suppression_check import alternative_exists
 
 NOSEGAWA, IKOMA, NARA_CITY = "294471", "292095", "292010"  # 野迫川村, 生駒市, 奈良市
@@ -41,11 +41,7 @@ def residents(course, municipality: str, started: int, completed: int) -> None:
 
 def nara_client(app):
     org = make_organisation(prefecture="29", name="奈良県")
-    make_coordinator(org, email="nara@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "nara@example.jp", PASSWORD)
-    return client, org
+    return coordinator_client(app, org, "nara@example.jp"), org
 
 
 def page_rows(page: str) -> dict[str, list[str]]:
@@ -187,11 +183,7 @@ def test_residents_who_have_not_finished_count_as_people_too(app, course):
 
 def municipality_client(app):
     org = make_organisation(municipality=IKOMA, name="生駒市")
-    make_coordinator(org, email="ikoma@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "ikoma@example.jp", PASSWORD)
-    return client, org
+    return coordinator_client(app, org, "ikoma@example.jp"), org
 
 
 def test_a_cohort_of_two_is_hidden_on_the_municipality_dashboard_and_its_files(app, course):

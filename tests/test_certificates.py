@@ -20,7 +20,7 @@ from app.jobs import wait_for_threads
 from app.models import AuditEvent, BulkJob, Certificate, CertificateFile, Course, Enrolment, JobStatus
 from app.services import courses, issuing, learning
 from app.services.certificates.wareki import to_wareki
-from tests.conftest import login, post_form
+from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
 
 
@@ -253,10 +253,7 @@ def _png() -> bytes:
 
 def test_settings_logo_and_preview(app):
     org = make_organisation(municipality="292095", name="生駒市")
-    make_coordinator(org, email="c@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "c@example.jp", PASSWORD)
+    client = coordinator_client(app, org, "c@example.jp")
     url = f"/coordinate/organisations/{org.id}/certificate-settings"
     bad = post_form(client, url, {"title": "認定証", "organiser_name": "生駒市", "logo": (io.BytesIO(b"not an image"), "x.png")},
                     content_type="multipart/form-data")
@@ -333,7 +330,7 @@ def test_pdf_rendered_twice_at_once_keeps_the_first_stored(app, adult_course, mo
         data = real_render(session, certificate, **kw)
         with db.engine.begin() as other:  # another worker finishing first, on its own connection
             other.execute(sa.insert(CertificateFile).values(certificate_id=cert_id, data=b"%PDF-first",
-                                                            rendered_at=dt.datetime.now(dt.timezone.utc)))
+                                                            rendered_at=dt.datetime.now(dt.UTC)))
         return data
 
     monkeypatch.setattr(issuing, "render_pdf", render_while_another_request_stores)

@@ -11,21 +11,17 @@ import zipfile
 import openpyxl
 from pypdf import PdfReader
 
-from app.extensions import db
 from app.jobs import wait_for_threads
 from app.services import cohorts
 from tests.cohort_helpers import HEADER, csv_file, default_course
-from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_coordinator, make_organisation
+from tests.conftest import coordinator_client, post_form
+from tests.factories import make_organisation
 
 
 def test_a_coordinator_runs_a_session_from_the_browser(app):
     course = default_course()
     org = make_organisation(municipality="292095", name="生駒市")
-    make_coordinator(org, email="coord@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "coord@example.jp", PASSWORD)
+    client = coordinator_client(app, org, "coord@example.jp")
     # From the organisation page to a new cohort.
     org_page = client.get(f"/coordinate/organisations/{org.id}").get_data(as_text=True)
     assert f"/coordinate/organisations/{org.id}/cohorts" in org_page
