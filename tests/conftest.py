@@ -56,7 +56,18 @@ class IsolatedClient(FlaskClient):
     database session as in production, instead of sharing the test's."""
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if response.is_streamed:
+            # A streamed body (stream_with_context) is read where it was made, as a server's
+            # worker does; the pieces are kept, so tests can see how it was sent.
+            def drain():
+                pieces = list(response.response)
+                response.close()
+                return pieces
+
+            response.response = context.run(drain)
+        return response
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -118,9 +118,13 @@ def audit_export():
                  since=filters.since.isoformat() if filters.since else None,
                  until=filters.until.isoformat() if filters.until else None)
     db.session.commit()
-    # Read from the database in batches; narrow the dates for very long logs.
-    data = "".join(audit_search.csv_lines(db.session, filters)).encode("utf-8")
-    response = current_app.response_class(data, mimetype="text/csv")
+    # Streamed: read from the database 1,000 events at a time and sent 500 lines at a time, so a
+    # log of millions of logins never sits in the worker's memory.
+    def body():
+        for piece in audit_search.csv_lines(db.session, filters):
+            yield piece.encode("utf-8")
+
+    response = current_app.response_class(stream_with_context(body()), mimetype="text/csv")
     name = f"audit_log_{dt.datetime.now(audit_search.JST):%Y%m%d}.csv"
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
     response.headers["Cache-Control"] = "private, no-store"
