@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,37 @@ def coordinator_client(app, org, email: str):
     client = app.test_client()
     login(client, email, PASSWORD)
     return client
+
+
+@contextmanager
+def count_queries():
+    """The SQL statements sent through the app's engine while the block runs (requests included)."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+# --- the coordinator tests' usual world: 生駒市 with one coordinator, and the default course ---------
+
+@pytest.fixture()
+def ikoma(app):
+    from tests.factories import make_coordinator, make_organisation
+
+    org = make_organisation(municipality="292095", name="生駒市")
+    make_coordinator(org, email="coord@example.jp")
+    db.session.commit()
+    return org
+
+
+@pytest.fixture()
+def course(app):
+    from tests.cohort_helpers import default_course
+
+    return default_course()

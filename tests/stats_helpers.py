@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
-
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AgeBand, Audience, CohortMode, Course, Sex, SupporterRecord, User
@@ -38,18 +35,3 @@ def add_records(n: int, *, municipality: str | None = "292095", year: int = 2025
             prefecture_code=prefecture or (municipality[:2] if municipality else None),
             audience=audience, mode=mode, age_band=age_band, sex=sex))
     db.session.flush()
-
-
-@contextmanager
-def count_queries():
-    """The SQL statements sent through the app's engine while the block runs (requests included)."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)

@@ -14,9 +14,9 @@ from app.extensions import db
 from app.models import AgeBand, Audience, AuditEvent, CohortMode, Role, Sex, SupporterRecord, User
 from app.services import statistics
 from app.services.suppression import MARK
-from tests.conftest import login
+from tests.conftest import count_queries, login
 from tests.factories import PASSWORD, make_admin
-from tests.stats_helpers import add_records, count_queries
+from tests.stats_helpers import add_records
 
 YEAR = statistics.current_fiscal_year()
 NOSEGAWA, IKOMA, NARA_CITY = "294471", "292095", "292010"

@@ -15,9 +15,8 @@ from app.extensions import db
 from app.models import AuditEvent, Role, User
 from app.services import audit, courses, issuing, learning
 from tests import test_access
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import count_queries, csrf_token, login, post_form
 from tests.factories import PASSWORD, make_admin, make_organisation, make_trainee
-from tests.stats_helpers import count_queries
 from tests.test_access import FIXTURE_BUNDLE, _urls, routes
 
 world = test_access.world  # the access matrix's objects, inside and outside each scope

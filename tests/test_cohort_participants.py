@@ -25,22 +25,9 @@ from app.models import (
     User,
 )
 from app.services import cohorts, learning, participant_import
-from tests.cohort_helpers import HEADER, csv_file, default_course, join_all, make_cohort
+from tests.cohort_helpers import HEADER, csv_file, join_all, make_cohort
 from tests.conftest import login, post_form
-from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
-
-
-@pytest.fixture()
-def ikoma(app):
-    org = make_organisation(municipality="292095", name="生駒市")
-    make_coordinator(org, email="coord@example.jp")
-    db.session.commit()
-    return org
-
-
-@pytest.fixture()
-def course(app):
-    return default_course()
+from tests.factories import PASSWORD, make_trainee
 
 
 @pytest.fixture()

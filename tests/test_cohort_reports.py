@@ -3,32 +3,17 @@ the 実施報告 (PDF, XLSX, survey per cohort without names) and the exports (B
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import AgeBand, AuditEvent, Reflection, Sex
 from app.services import cohort_reports, cohorts, exports, learning
 from tests.cohort_helpers import default_course, join_all, make_cohort, pdf_fonts, pdf_text
-from tests.conftest import login
+from tests.conftest import count_queries, login
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
-
-
-@pytest.fixture()
-def ikoma(app):
-    org = make_organisation(municipality="292095", name="生駒市")
-    make_coordinator(org, email="coord@example.jp")
-    db.session.commit()
-    return org
-
-
-@pytest.fixture()
-def course(app):
-    return default_course()
 
 
 @pytest.fixture()
@@ -36,21 +21,6 @@ def client(app, ikoma):
     client = app.test_client()
     login(client, "coord@example.jp", PASSWORD)
     return client
-
-
-@contextmanager
-def count_queries():
-    """Counts SQL statements sent by anything using the app's engine (requests included)."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def populate(cohort, course, n: int) -> list:

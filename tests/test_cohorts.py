@@ -25,19 +25,6 @@ from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
 
 
-@pytest.fixture()
-def ikoma(app):
-    org = make_organisation(municipality="292095", name="生駒市")
-    make_coordinator(org, email="coord@example.jp")
-    db.session.commit()
-    return org
-
-
-@pytest.fixture()
-def course(app):
-    return default_course()
-
-
 def coordinator_client(app, email="coord@example.jp"):
     client = app.test_client()
     login(client, email, PASSWORD)

@@ -2,14 +2,12 @@
 shows has changed, for this user, on any server."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Enrolment, TextSize, User
-from tests.conftest import CSRF_RE, login, post_form
+from tests.conftest import CSRF_RE, count_queries, login, post_form
 from tests.factories import PASSWORD, make_trainee
 from tests.learn_helpers import FIXTURES, bundle_copy, publish_bundle
 
@@ -19,23 +17,6 @@ LESSON = "/courses/{slug}/lessons/hajimeni"
 def settle(client) -> None:
     """Show any flashed message on another page, so the next lesson request may use the cache."""
     client.get("/my")
-
-
-@contextlib.contextmanager
-def statements(app):
-    """Collect the SQL statements run on the app's engine inside the block."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 @pytest.fixture()
@@ -56,7 +37,7 @@ def test_second_identical_request_is_one_query_and_same_bytes(app, client, enrol
     _, url = enrolled
     first = client.get(url)
     assert first.status_code == 200
-    with statements(app) as seen:
+    with count_queries() as seen:
         again = client.get(url)
     assert again.status_code == 200
     assert again.get_data() == first.get_data()
@@ -72,7 +53,7 @@ def test_disabled_cache_renders_every_time(app, client, enrolled):
 
     pagecache.init_app(app)
     client.get(url)
-    with statements(app) as seen:
+    with count_queries() as seen:
         client.get(url)
     assert len(seen) > 1
 

@@ -22,8 +22,9 @@ from app.models import (
 from app.services import learning, statistics
 from app.services.statistics import Filters, fiscal_period
 from tests.cohort_helpers import default_course, make_cohort
+from tests.conftest import count_queries
 from tests.factories import PASSWORD, make_organisation, make_trainee
-from tests.stats_helpers import add_records, complete, count_queries, jst
+from tests.stats_helpers import add_records, complete, jst
 
 NOSEGAWA = "294471"  # 奈良県野迫川村, one of Japan's smallest villages
 IKOMA = "292095"

@@ -1,18 +1,17 @@
 """Platform operators' pages."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import InviteForm, OrganisationForm
+from app.auth.invitations import send_invitation
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, User
-from app.services import accounts, mail, organisations
+from app.services import organisations
 
 
 def load_organisation(org_id: int) -> Organisation:
@@ -70,23 +69,7 @@ def organisation_detail(org_id: int):
 @bp.route("/organisations/<int:org_id>/invite", methods=["POST"])
 def organisation_invite(org_id: int):
     org = load_organisation(org_id)
-    form = InviteForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return redirect(url_for("admin.organisation_detail", org_id=org.id))
-    lifetime = timedelta(days=current_app.config["INVITE_TOKEN_DAYS"])
-    user, token = accounts.invite_coordinator(
-        db.session, email=form.email.data, display_name=form.display_name.data,
-        organisation=org, invited_by=current_user, lifetime=lifetime)
-    db.session.commit()
-    link = url_for("auth.accept_invite", token=token, _external=True)
-    mail.send(current_app.config, user.email, _("【つながりサポーター養成講座】担当者としての招待"),
-              render_template("email/invite.txt", user=user, org=org, link=link,
-                              days=current_app.config["INVITE_TOKEN_DAYS"]))
-    flash(_("%(email)s に招待メールを送りました。", email=user.email), "success")
-    return redirect(url_for("admin.organisation_detail", org_id=org.id))
+    return send_invitation(org, InviteForm(), url_for("admin.organisation_detail", org_id=org.id))
 
 
 @bp.route("/users")
