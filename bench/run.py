@@ -33,6 +33,8 @@ import httpx
 import psycopg
 
 from bench import seed as seeding
+from quality.servers import children_of
+from quality.trainees import percentile  # linear interpolation between closest ranks, as numpy's default
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -47,16 +49,6 @@ class NotAvailable(Exception):
 
 
 # --- figures -------------------------------------------------------------------------------------
-
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks (as numpy's default)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
 
 @dataclass
 class Figure:
@@ -151,18 +143,7 @@ class Server:
             self.proc.wait(5)
 
     def worker_pids(self) -> list[int]:
-        if self.proc is None:
-            return []
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
-                    pids.append(int(entry.name))
-        return sorted(pids)
+        return sorted(children_of(self.proc.pid)) if self.proc is not None else []
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the workers so far (for CPU per request, robust to a busy machine)."""

@@ -187,3 +187,15 @@ def course(app):
     from tests.cohort_helpers import default_course
 
     return default_course()
+
+
+@pytest.fixture()
+def admin_client(app):
+    """A test client logged in as an admin."""
+    from tests.factories import PASSWORD, make_admin
+
+    make_admin(email="admin@example.jp")
+    db.session.commit()
+    client = app.test_client()
+    login(client, "admin@example.jp", PASSWORD)
+    return client

@@ -7,28 +7,17 @@ import io
 import re
 
 import openpyxl
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AgeBand, Audience, AuditEvent, CohortMode, Role, Sex, SupporterRecord, User
 from app.services import statistics
 from app.services.suppression import MARK
-from tests.conftest import count_queries, login
-from tests.factories import PASSWORD, make_admin
+from tests.conftest import count_queries
 from tests.stats_helpers import add_records
 
 YEAR = statistics.current_fiscal_year()
 NOSEGAWA, IKOMA, NARA_CITY = "294471", "292095", "292010"
-
-
-@pytest.fixture()
-def admin_client(app):
-    make_admin(email="admin@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "admin@example.jp", PASSWORD)
-    return client
 
 
 def seed():

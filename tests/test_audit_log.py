@@ -16,21 +16,12 @@ from app.models import AuditEvent, Role, User
 from app.services import audit, courses, issuing, learning
 from tests import test_access
 from tests.conftest import count_queries, csrf_token, login, post_form
-from tests.factories import PASSWORD, make_admin, make_organisation, make_trainee
+from tests.factories import PASSWORD, make_organisation, make_trainee
 from tests.test_access import FIXTURE_BUNDLE, _urls, routes
 
 world = test_access.world  # the access matrix's objects, inside and outside each scope
 
 MUTATING = re.compile(r"^\s*(UPDATE|DELETE\s+FROM|TRUNCATE)\s+\"?audit_event", re.I)
-
-
-@pytest.fixture()
-def admin_client(app):
-    make_admin(email="admin@example.jp")
-    db.session.commit()
-    client = app.test_client()
-    login(client, "admin@example.jp", PASSWORD)
-    return client
 
 
 def actions() -> list[str]:
