@@ -34,11 +34,14 @@ def _print_errors(errors) -> None:
 def content_check(path: Path) -> None:
     """Validate a bundle folder or .zip without importing anything."""
     result = check_bundle(path) if path.is_dir() else check_archive(path)
+    for warning in result.warnings:  # advisory: they never stop a check or an import
+        click.echo(f"warning: {warning}", err=True)
     if result.errors:
         _print_errors(result.errors)
         raise click.ClickException(f"{len(result.errors)} error(s) in {path} / {len(result.errors)}件のエラー")
     click.echo(f"OK: {result.bundle.course.slug} {result.bundle.course.version} "
-               f"({len(result.bundle.lessons)} lessons)")
+               f"({len(result.bundle.lessons)} lessons"
+               f"{f', {len(result.warnings)} warning(s)' if result.warnings else ''})")
 
 
 @content_cli.command("import")

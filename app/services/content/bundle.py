@@ -1397,6 +1397,8 @@ def _credit_near(text: str, start: int, end: int) -> str | None:
     following = _HEADING_RE.search(after)
     if following:
         after = after[: following.start()]
+    # A credit that opens the next paragraph belongs to that paragraph.
+    after = re.split(r"\n[ \t]*\n", after, maxsplit=1)[0]
     match = _CREDIT_RE.search(before + "\n" + after)
     return match.group(0) if match else None
 
