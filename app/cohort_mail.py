@@ -1,4 +1,4 @@
-"""E-mails to cohort participants: joined (with an .ics file), invited by import, reminder.
+"""E-mails to cohort participants: joined (with an .ics file), invitation, reminder.
 
 Sent by views after their commit and by `flask cohorts send-reminders`; a failed mail is logged
 and never undoes what was committed."""
@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_babel import gettext as _
 
 from app.cohort_text import place_text, when_text
-from app.models import Cohort, Organisation, User
+from app.models import Cohort, CohortInvitation, Organisation, User
 from app.services import calendar, mail
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,23 @@ def send_joined(config: Mapping[str, Any], user: User, cohort: Cohort) -> None:
               "email/cohort_joined.txt")
 
 
-def send_invited(config: Mapping[str, Any], user: User, cohort: Cohort, link: str, days: int) -> None:
-    _send(config, user, cohort, _("【つながりサポーター養成講座】受講のご案内: %(title)s", title=cohort.title),
-          "email/cohort_invited.txt", link=link, days=days)
+def invitation_link(config: Mapping[str, Any], token: str) -> str:
+    """The invitation's one-time link, on the configured address (never the request's Host)."""
+    return _base(config) + url_for("public.cohort_invitation", token=token)
+
+
+def send_invitation(config: Mapping[str, Any], invitation: CohortInvitation, cohort: Cohort, token: str,
+                    days: int) -> None:
+    """The invitation to an address: no calendar file and no meeting link until the person accepts."""
+    organisation = cohort.organisation
+    body = render_template("email/cohort_invited.txt", name=invitation.name, email=invitation.email, cohort=cohort,
+                           org=organisation, when=when_text(cohort), place=place_text(cohort),
+                           link=invitation_link(config, token), days=days)
+    try:
+        mail.send(config, invitation.email,
+                  _("【つながりサポーター養成講座】参加のご招待: %(title)s", title=cohort.title), body)
+    except Exception:  # the invitation is committed; the coordinator can send it again
+        log.exception("could not send the cohort invitation %s", invitation.id)
 
 
 def send_reminder(config: Mapping[str, Any], user: User, cohort: Cohort) -> None:

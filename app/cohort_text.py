@@ -11,7 +11,6 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.forms import MUNICIPALITY_MESSAGES
 from app.models import Cohort, CohortMode
 from app.services.cohorts import format_join_code, jst
 
@@ -27,16 +26,18 @@ JOIN_ERRORS = {
     "other_cohort": _l("あなたは同じ講座の別の開催回（%(title)s）にすでに参加しています。参加する回を変えたいときは、主催者にご連絡ください。"),
     "not_published": _l("この開催回の講座は、いまは受講できません。主催者にお問い合わせください。"),
     "unknown_code": _l("参加コード「%(code)s」の開催回は見つかりません。ポスターや案内の参加コードを確かめて、もう一度入力してください。"),
+    "wrong_account": _l("この招待は %(email)s あてです。そのメールアドレスのアカウントでログインしてから、もう一度開いてください。"),
 }
 
 COHORT_ERRORS = {
-    "course_locked": _l("すでに%(n)d人が参加しているため、講座は変えられません。"),
-    "capacity_below_participants": _l("すでに%(n)d人が参加しています。定員はそれより少なくできません。"),
+    "course_locked": _l("参加者または招待中の方が%(n)d人いるため、講座は変えられません。"),
+    "capacity_below_participants": _l("参加者と招待中の方が、あわせて%(n)d人います。定員はそれより少なくできません。"),
     "unknown_course": _l("講座を選び直してください。"),
     "no_session": _l("オンデマンドの開催回には出席の記録がありません。"),
     "none_chosen": _l("出席した人を選んでください。だれも選ばれていません。"),
     "not_participant": _l("この開催回の参加者ではない人が含まれていたため、出席は記録しませんでした。画面を読み込み直して、もう一度選んでください。"),
     "not_published": _l("この講座は、いまは公開されていないため、修了にできません。"),
+    "not_pending": _l("この方はすでに招待に答えています。"),
 }
 
 FUNNEL_LABELS = {
@@ -52,7 +53,7 @@ IMPORT_FILE_ERRORS = {
     "encoding": _l("ファイルの文字コードを読み取れませんでした。Excel で「CSV UTF-8（コンマ区切り）」または「CSV（コンマ区切り）」を選んで保存し直してください。"),
     "too_large": _l("ファイルが大きすぎます（%(detail)sMB まで）。"),
     "too_many_rows": _l("一度に取り込めるのは %(detail)s 人までです。ファイルを分けてください。"),
-    "missing_columns": _l("必要な列がありません: %(detail)s。1行目に列の名前（氏名、メールアドレス、市区町村コード、年代、性別）を入れてください。"),
+    "missing_columns": _l("必要な列がありません: %(detail)s。1行目に列の名前（氏名、メールアドレス）を入れてください。"),
     "empty": _l("ファイルが空です。"),
     "no_rows": _l("参加者の行がありません。1行目が列の名前、2行目からが参加者です。"),
     "unreadable": _l("CSV として読み取れませんでした（%(detail)s）。Excel で CSV 形式を選んで保存し直してください。"),
@@ -64,9 +65,6 @@ IMPORT_FILE_ERRORS = {
 COLUMN_LABELS = {
     "name": _l("氏名"),
     "email": _l("メールアドレス"),
-    "municipality_code": _l("市区町村コード"),
-    "age_band": _l("年代"),
-    "sex": _l("性別"),
 }
 
 ROW_PROBLEMS = {
@@ -75,21 +73,21 @@ ROW_PROBLEMS = {
     "email_required": _l("メールアドレスがありません。"),
     "email_invalid": _l("メールアドレス「%(value)s」の形が正しくありません。"),
     "email_duplicate": _l("メールアドレス %(value)s は %(other_line)s行目と同じです（同じ人が2回書かれています）。"),
-    "municipality_required": MUNICIPALITY_MESSAGES["required"],
     "already_in_cohort": _l("%(value)s の人は、すでにこの開催回の参加者です。"),
-    "other_cohort": _l("%(value)s の人は、同じ講座の別の開催回にすでに参加しています。"),
+    "already_invited": _l("%(value)s は、すでに招待しています（招待中）。メールを送り直すときは、開催回のページの「招待」から。"),
+    "declined": _l("%(value)s の人は、この開催回への招待を辞退しています。"),
     "over_capacity": _l("定員（%(value)s人）を超えるため、取り込めません。"),
-    "age_unknown": _l("年代「%(value)s」を読み取れません。10代以下、20代 … 70代以上、または空欄にしてください。"),
-    "sex_unknown": _l("性別「%(value)s」を読み取れません。女性、男性、その他、回答しない、または空欄にしてください。"),
-    "leading_zero": _l("先頭の 0 が消えていたため、市区町村コードを %(value)s として読みました。"),
-    "staff_account": _l("%(value)s は担当者のアカウントです。受講者としても参加します。"),
+}
+
+INVITATION_STATES = {
+    "pending": _l("招待中"),
+    "expired": _l("招待中（リンクの期限切れ）"),
+    "declined": _l("辞退"),
 }
 
 
 def row_problem(problem) -> str:
-    """One row problem in words; municipality codes use the same messages as every form."""
-    if problem.code in ("format", "missing_check_digit", "check_digit", "unknown"):
-        return str(MUNICIPALITY_MESSAGES[problem.code]) % {"code": problem.value}
+    """One row problem in words."""
     return str(ROW_PROBLEMS[problem.code]) % {"value": problem.value, "other_line": problem.other_line}
 
 
@@ -144,4 +142,4 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _cohort_labels():
-        return {"MODE_LABELS": MODE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS}
+        return {"MODE_LABELS": MODE_LABELS, "FUNNEL_LABELS": FUNNEL_LABELS, "INVITATION_STATES": INVITATION_STATES}

@@ -40,6 +40,14 @@ def load_cohort(org_id: int, cohort_id: int):
     return org, cohort
 
 
+def load_invitation(org_id: int, cohort_id: int, invitation_id: int):
+    org, cohort = load_cohort(org_id, cohort_id)
+    invitation = cohorts.invitation_in(db.session, cohort, invitation_id)
+    if invitation is None:
+        abort(404)
+    return org, cohort, invitation
+
+
 def load_import(org_id: int, cohort_id: int, import_id: int):
     org, cohort = load_cohort(org_id, cohort_id)
     imp = participant_import.import_in(db.session, cohort, import_id)
@@ -163,7 +171,47 @@ def cohort_detail(org_id: int, cohort_id: int):
     return render_template(
         "coordinate/cohort.html", org=org, cohort=cohort, figures=figures, rows=rows, total=total, page=page,
         pages=pages, sort=sort, descending=descending, join_url=join_url(cohort), form=ConfirmForm(),
-        is_closed=cohorts.is_closed(cohort), has_sessions=cohort.mode in cohorts.SESSION_MODES)
+        is_closed=cohorts.is_closed(cohort), has_sessions=cohort.mode in cohorts.SESSION_MODES,
+        invitations=cohorts.invitations_of(db.session, cohort), now=dt.datetime.now(dt.UTC))
+
+
+# --- invitations ---------------------------------------------------------------------------------------
+
+@bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/invitations/<int:invitation_id>/resend",
+          methods=["POST"])
+def cohort_invitation_resend(org_id: int, cohort_id: int, invitation_id: int):
+    org, cohort, invitation = load_invitation(org_id, cohort_id, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    days = current_app.config["INVITE_TOKEN_DAYS"]
+    try:
+        token = cohorts.resend_invitation(db.session, invitation, actor=current_user, lifetime=timedelta(days=days))
+    except cohorts.CohortError as error:
+        db.session.rollback()
+        flash(cohort_text.COHORT_ERRORS[error.code], "error")
+    else:
+        db.session.commit()
+        cohort_mail.send_invitation(current_app.config, invitation, cohort, token, days)
+        flash(_("%(email)s に招待のメールを送り直しました。前のリンクは使えなくなりました。", email=invitation.email), "success")
+    return redirect(url_for("coordinate.cohort_detail", org_id=org.id, cohort_id=cohort.id, _anchor="invitations"))
+
+
+@bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/invitations/<int:invitation_id>/remove",
+          methods=["POST"])
+def cohort_invitation_remove(org_id: int, cohort_id: int, invitation_id: int):
+    org, cohort, invitation = load_invitation(org_id, cohort_id, invitation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    email = invitation.email
+    try:
+        cohorts.remove_invitation(db.session, invitation, actor=current_user)
+    except cohorts.CohortError as error:
+        db.session.rollback()
+        flash(cohort_text.COHORT_ERRORS[error.code], "error")
+    else:
+        db.session.commit()
+        flash(_("%(email)s への招待を取り消しました。メールのリンクは使えなくなりました。", email=email), "success")
+    return redirect(url_for("coordinate.cohort_detail", org_id=org.id, cohort_id=cohort.id, _anchor="invitations"))
 
 
 @bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/participants.csv", defaults={"fmt": "csv"})
@@ -262,19 +310,15 @@ def cohort_import_preview(org_id: int, cohort_id: int, import_id: int):
             flash(str(cohort_text.IMPORT_FILE_ERRORS[error.code]) % {"detail": error.detail}, "error")
             return redirect(request.path)
         except IntegrityError:
-            db.session.rollback()  # an account with one of these addresses was registered meanwhile
-            flash(_("確認している間に、同じメールアドレスのアカウントが登録されました。もう一度確認してください。"), "error")
+            db.session.rollback()  # the same address was invited to this cohort meanwhile (another tab)
+            flash(_("確認している間に、同じメールアドレスへの招待が作られました。もう一度確認してください。"), "error")
             return redirect(request.path)
         db.session.commit()
-        for user, token in result.created:
-            cohort_mail.send_invited(current_app.config, user, cohort,
-                                     url_for("auth.reset_password", token=token, _external=True),
-                                     current_app.config["INVITE_TOKEN_DAYS"])
-        for user in result.enrolled:
-            cohort_mail.send_joined(current_app.config, user, cohort)
-        flash(_("%(new)d人のアカウントを作り、%(existing)d人の登録済みの方とあわせて参加者にしました。"
-                "新しい方には、パスワード設定のメールを送りました。", new=len(result.created),
-                existing=len(result.enrolled)), "success")
+        days = current_app.config["INVITE_TOKEN_DAYS"]
+        for invitation, token in result.invited:
+            cohort_mail.send_invitation(current_app.config, invitation, cohort, token, days)
+        flash(_("%(n)d人に招待のメールを送りました。ご本人が参加を選ぶと、参加者の一覧に入ります。", n=len(result.invited)),
+              "success")
         if result.skipped:
             flash(_("エラーのあった %(n)d 行は取り込んでいません。", n=result.skipped), "info")
         return redirect(url_for("coordinate.cohort_detail", org_id=org.id, cohort_id=cohort.id))

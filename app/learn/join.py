@@ -1,7 +1,7 @@
-"""Joining a cohort with its code: a logged-in trainee (or pupil) becomes a participant."""
+"""Joining a cohort with its code, or accepting an invitation: a logged-in trainee becomes a participant."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -10,6 +10,7 @@ from wtforms import HiddenField
 from app import cohort_mail
 from app.cohort_text import JOIN_ERRORS
 from app.extensions import db, limiter
+from app.forms import ConfirmForm
 from app.learn import bp
 from app.models import Cohort
 from app.public.join import join_limit, not_found, unknown_code_page
@@ -46,4 +47,30 @@ def join_cohort():
               if current_user.email else _("「%(title)s」に参加しました。", title=cohort.title), "success")
     else:
         flash(_("この開催回には、すでに参加しています。"), "info")
+    return redirect(url_for("learn.course", slug=cohort.course.slug))
+
+
+@bp.route("/my/cohorts/invitation/<token>/accept", methods=["POST"])
+@limiter.limit(join_limit, deduct_when=not_found)
+def accept_invitation(token: str):
+    """The invited person, logged in as the invited address, says yes."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation = cohorts.invitation_by_token(db.session, token)
+    if invitation is None:
+        abort(404)
+    cohort = db.session.get(Cohort, invitation.cohort_id)
+    landing = url_for("public.cohort_invitation", token=token)
+    try:
+        joined = cohorts.accept_invitation(db.session, invitation, current_user)
+    except cohorts.CohortError as error:
+        db.session.rollback()
+        other = db.session.get(Cohort, error.detail) if error.code == "other_cohort" else None
+        flash(str(JOIN_ERRORS.get(error.code, JOIN_ERRORS["closed"]))
+              % {"title": other.title if other else "", "email": invitation.email}, "error")
+        return redirect(landing)
+    db.session.commit()
+    if joined.is_new:
+        cohort_mail.send_joined(current_app.config, current_user, cohort)
+    flash(_("「%(title)s」への参加を受け付けました。日時と場所をメールでお送りしました。", title=cohort.title), "success")
     return redirect(url_for("learn.course", slug=cohort.course.slug))

@@ -9,7 +9,7 @@ from app.models.certificate import (
     JobStatus,
     SerialCounter,
 )
-from app.models.cohort import Attendance, Cohort, CohortMode
+from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
@@ -29,7 +29,9 @@ from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPur
 __all__ = [
     "Attendance",
     "Cohort",
+    "CohortInvitation",
     "CohortMode",
+    "InvitationStatus",
     "BulkJob",
     "Certificate",
     "CertificateFile",

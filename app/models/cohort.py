@@ -46,6 +46,36 @@ class Cohort(db.Model):
     course: Mapped[Course] = relationship()
 
 
+class InvitationStatus(enum.Enum):
+    PENDING = "pending"  # 招待中: mailed, not answered
+    ACCEPTED = "accepted"  # the owner, logged in as the address, joined
+    DECLINED = "declined"  # 辞退
+
+
+class CohortInvitation(db.Model):
+    """An address a coordinator invited into a cohort; never linked to an account.
+
+    A coordinator's list (CSV or typed) is only a list of addresses: whether one has an account is
+    never looked up, and nothing of an account is attached to the cohort until its owner, logged
+    in as that address, accepts from the mailed link (the person then appears as an enrolment)."""
+
+    __tablename__ = "cohort_invitation"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))  # normalised
+    name: Mapped[str] = mapped_column(sa.String(60))  # as the coordinator typed it, not the account's
+    status: Mapped[InvitationStatus] = mapped_column(str_enum(InvitationStatus), default=InvitationStatus.PENDING)
+    # SHA-256 of the mailed one-time token; cleared once answered, so a used link stops working.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Attendance(db.Model):
     """Who attended an in-person or live session, as recorded by a coordinator."""
 

@@ -1,18 +1,21 @@
-"""Joining a cohort, the open part: the page a poster's QR code opens, and a form to type the code.
+"""Joining a cohort, the open part: the page a poster's QR code opens, a form to type the code, and
+the page an invitation's link opens (accept: learn.accept_invitation; decline: here, no account needed).
 
 Anyone may look at what they are about to join; joining itself needs an account (learn.join_cohort).
 Only codes that are not found count against the rate limit, so a whole class scanning the poster
 from one school network is never blocked, while guessing codes is."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.cohort_text import JOIN_ERRORS
 from app.extensions import db, limiter
+from app.forms import ConfirmForm
 from app.models import Cohort
 from app.public import bp
 from app.services import cohorts, learning
+from app.services.accounts import normalise_email
 
 
 def join_limit() -> str:
@@ -46,13 +49,17 @@ def join_landing(code: str):
     cohort = cohorts.find_by_code(db.session, code)
     if cohort is None:
         return unknown_code_page(code)
-    state, other = None, None
+    state, other, invited = None, None, False
     if current_user.is_authenticated:
         enrolment = learning.enrolment_for(db.session, current_user, cohort.course)
         if enrolment is not None and enrolment.cohort_id == cohort.id:
             state = "joined"
         elif enrolment is not None and enrolment.cohort_id is not None:
             state, other = "other_cohort", db.session.get(Cohort, enrolment.cohort_id)
+        # Someone invited who comes by the poster: their seat is kept, the deadline does not apply.
+        invited = cohorts.pending_invitation_for(db.session, cohort, current_user) is not None
+    if state is None and invited:
+        state = "invited"
     if state is None and cohorts.is_closed(cohort):
         state = "closed"
     elif state is None and cohorts.seats_left(db.session, cohort) == 0:
@@ -62,3 +69,45 @@ def join_landing(code: str):
                            course_title=version.title if version else "",
                            seats_left=cohorts.seats_left(db.session, cohort),
                            here=url_for("public.join_landing", code=cohorts.format_join_code(cohort.join_code)))
+
+
+def _invitation_or_404(token: str):
+    invitation = cohorts.invitation_by_token(db.session, token)
+    if invitation is None:
+        # One page for a wrong, used, expired or withdrawn link: none of them tells anything.
+        abort(404)
+    return invitation
+
+
+@bp.route("/join/invitation/<token>")
+@limiter.limit(join_limit, deduct_when=not_found)
+def cohort_invitation(token: str):
+    """An invitation's page: what it is for, and accept (logged in as the invited address) or decline."""
+    invitation = _invitation_or_404(token)
+    cohort = db.session.get(Cohort, invitation.cohort_id)
+    state, other = "login", None
+    if current_user.is_authenticated:
+        state = "ready" if normalise_email(current_user.email or "") == invitation.email else "wrong_account"
+        enrolment = learning.enrolment_for(db.session, current_user, cohort.course) if state == "ready" else None
+        if enrolment is not None and enrolment.cohort_id not in (None, cohort.id):
+            state, other = "other_cohort", db.session.get(Cohort, enrolment.cohort_id)
+    version = learning.live_version(db.session, cohort.course)
+    here = url_for("public.cohort_invitation", token=token)
+    response = render_template("public/invitation.html", invitation=invitation, cohort=cohort, org=cohort.organisation,
+                               course_title=version.title if version else "", state=state, other=other, token=token,
+                               form=ConfirmForm(), here=here)
+    # The link is a one-time secret: not kept by shared computers or proxies.
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/join/invitation/<token>/decline", methods=["POST"])
+@limiter.limit(join_limit, deduct_when=not_found)
+def decline_cohort_invitation(token: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    invitation = _invitation_or_404(token)
+    cohort = db.session.get(Cohort, invitation.cohort_id)
+    cohorts.decline_invitation(db.session, invitation)
+    db.session.commit()
+    return render_template("public/invitation.html", invitation=invitation, cohort=cohort, org=cohort.organisation,
+                           course_title="", state="declined", other=None, token=token, form=None, here=None)

@@ -1,10 +1,11 @@
-"""Cohorts (開催回 / クラス): creating them, joining by code, attendance and reminders.
+"""Cohorts (開催回 / クラス): creating them, invitations, joining by code, attendance and reminders.
 
 Every function takes the objects it works on; the views load them through the scope loaders,
 so nothing here decides who may see what."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,9 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Attendance, Cohort, CohortMode, Course, Enrolment, Organisation, User
+from app.models import (
+    Attendance,
+    Cohort,
+    CohortInvitation,
+    CohortMode,
+    Course,
+    Enrolment,
+    InvitationStatus,
+    Organisation,
+    User,
+)
 from app.models.base import utcnow
 from app.services import audit, issuing, learning
+from app.services.accounts import normalise_email
 
 JST = ZoneInfo("Asia/Tokyo")
 # No 0/O, 1/I/L: the code is read off a poster and typed on a phone.
@@ -113,8 +125,9 @@ def create_cohort(session: Session, org: Organisation, fields: CohortFields, *, 
 
 
 def update_cohort(session: Session, cohort: Cohort, fields: CohortFields, *, actor: User) -> None:
-    """Change a cohort; the course stays once people have joined, and capacity not below them."""
-    count = participant_count(session, cohort)
+    """Change a cohort; the course stays once people have joined or been invited, and capacity
+    not below them (an invitation holds its seat)."""
+    count = seats_taken(session, cohort)
     if count and fields.course_id != cohort.course_id:
         raise CohortError("course_locked", count)
     if fields.capacity is not None and fields.capacity < count:
@@ -147,10 +160,20 @@ def participant_count(session: Session, cohort: Cohort) -> int:
                           .where(Enrolment.cohort_id == cohort.id))
 
 
+def pending_count(session: Session, cohort: Cohort) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(CohortInvitation).where(
+        CohortInvitation.cohort_id == cohort.id, CohortInvitation.status == InvitationStatus.PENDING))
+
+
+def seats_taken(session: Session, cohort: Cohort) -> int:
+    """Participants and unanswered invitations: an invited person finds their seat kept."""
+    return participant_count(session, cohort) + pending_count(session, cohort)
+
+
 def seats_left(session: Session, cohort: Cohort) -> int | None:
     if cohort.capacity is None:
         return None
-    return max(cohort.capacity - participant_count(session, cohort), 0)
+    return max(cohort.capacity - seats_taken(session, cohort), 0)
 
 
 def is_closed(cohort: Cohort, now: dt.datetime | None = None) -> bool:
@@ -173,18 +196,23 @@ def lock_cohort(session: Session, cohort: Cohort) -> Cohort:
 
 
 def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None = None) -> Joined:
-    """Enrol `user` in the cohort's course as a participant of the cohort.
+    """Enrol `user` (who asked for it: a join code, or an invitation they accepted) in the cohort's
+    course as a participant of the cohort; an invitation of their address is answered with it.
 
     Raises CohortError('closed' | 'full' | 'other_cohort' | 'not_published')."""
+    invitation = pending_invitation_for(session, cohort, user)
     existing = learning.enrolment_for(session, user, cohort.course)
     if existing is not None and existing.cohort_id == cohort.id:
+        _answer(invitation, InvitationStatus.ACCEPTED, now)
         return Joined(existing, is_new=False)
     if existing is not None and existing.cohort_id is not None:
         raise CohortError("other_cohort", existing.cohort_id)
-    if is_closed(cohort, now):
+    # An invited person's seat is kept by the invitation, and the coordinator chose them: neither
+    # the deadline nor a full cohort turns them away.
+    if invitation is None and is_closed(cohort, now):
         raise CohortError("closed")
     cohort = lock_cohort(session, cohort)
-    if cohort.capacity is not None and participant_count(session, cohort) >= cohort.capacity:
+    if invitation is None and cohort.capacity is not None and seats_taken(session, cohort) >= cohort.capacity:
         raise CohortError("full")
     try:
         enrolment = learning.enrol(session, user, cohort.course, cohort_id=cohort.id)
@@ -192,9 +220,120 @@ def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None =
         raise CohortError(error.code) from error
     if enrolment.cohort_id != cohort.id:  # joined another cohort of the course at the same moment
         raise CohortError("other_cohort", enrolment.cohort_id)
+    _answer(invitation, InvitationStatus.ACCEPTED, now)
     audit.record(session, "cohort.join", actor_id=user.id, target_type="cohort", target_id=cohort.id,
-                 enrolment_id=enrolment.id)
+                 enrolment_id=enrolment.id, invitation_id=invitation.id if invitation else None)
     return Joined(enrolment, is_new=True)
+
+
+# --- invitations --------------------------------------------------------------------------------------
+# A coordinator invites addresses, never accounts: nothing here looks up whether an address has an
+# account, so no page, count or timing can tell a coordinator. The owner accepts logged in as the
+# address (accept_invitation -> join); until then the cohort holds only what the coordinator typed.
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token(invitation: CohortInvitation, lifetime: dt.timedelta, now: dt.datetime) -> str:
+    """A fresh one-time link token; the previous link of the invitation stops working."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(token)
+    invitation.expires_at = now + lifetime
+    invitation.sent_at = now
+    return token
+
+
+def _answer(invitation: CohortInvitation | None, status: InvitationStatus, now: dt.datetime | None) -> None:
+    if invitation is not None:
+        invitation.status = status
+        invitation.token_hash = None
+        invitation.answered_at = now or utcnow()
+
+
+def invite(session: Session, cohort: Cohort, *, email: str, name: str, actor: User, lifetime: dt.timedelta,
+           now: dt.datetime | None = None) -> tuple[CohortInvitation, str]:
+    """Invite one address (already checked by the caller); returns the invitation and its link token."""
+    now = now or utcnow()
+    invitation = CohortInvitation(cohort_id=cohort.id, email=normalise_email(email), name=name.strip()[:60],
+                                  status=InvitationStatus.PENDING, invited_by_id=actor.id, created_at=now)
+    token = _new_token(invitation, lifetime, now)
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def invitations_of(session: Session, cohort: Cohort) -> list[CohortInvitation]:
+    """Invitations not (yet) turned into participants: unanswered first, then declined."""
+    return list(session.scalars(
+        sa.select(CohortInvitation).where(CohortInvitation.cohort_id == cohort.id,
+                                          CohortInvitation.status != InvitationStatus.ACCEPTED)
+        .order_by(CohortInvitation.status.desc(), CohortInvitation.name, CohortInvitation.id)))
+
+
+def invitation_in(session: Session, cohort: Cohort, invitation_id: int) -> CohortInvitation | None:
+    invitation = session.get(CohortInvitation, invitation_id)
+    return invitation if invitation is not None and invitation.cohort_id == cohort.id else None
+
+
+def invitation_by_token(session: Session, token: str, now: dt.datetime | None = None) -> CohortInvitation | None:
+    """The unanswered, unexpired invitation a mailed link stands for."""
+    if not token or len(token) > 100:
+        return None
+    invitation = session.scalar(sa.select(CohortInvitation).where(
+        CohortInvitation.token_hash == _token_hash(token), CohortInvitation.status == InvitationStatus.PENDING))
+    if invitation is None or invitation.expires_at is None or invitation.expires_at < (now or utcnow()):
+        return None
+    return invitation
+
+
+def pending_invitation_for(session: Session, cohort: Cohort, user: User) -> CohortInvitation | None:
+    """The unanswered invitation of the user's own address to this cohort, if any."""
+    if not user.email:
+        return None
+    return session.scalar(sa.select(CohortInvitation).where(
+        CohortInvitation.cohort_id == cohort.id, CohortInvitation.email == normalise_email(user.email),
+        CohortInvitation.status == InvitationStatus.PENDING))
+
+
+def accept_invitation(session: Session, invitation: CohortInvitation, user: User,
+                      now: dt.datetime | None = None) -> Joined:
+    """The owner of the invited address, logged in as it, joins the cohort.
+
+    Raises CohortError('wrong_account') for anyone else, and join()'s errors."""
+    if not user.email or normalise_email(user.email) != invitation.email:
+        raise CohortError("wrong_account", invitation.email)
+    return join(session, session.get(Cohort, invitation.cohort_id), user, now)
+
+
+def decline_invitation(session: Session, invitation: CohortInvitation, now: dt.datetime | None = None) -> None:
+    """The holder of the mailed link says no; no account is needed for that."""
+    _answer(invitation, InvitationStatus.DECLINED, now)
+    audit.record(session, "cohort.invitation_decline", target_type="cohort", target_id=invitation.cohort_id,
+                 invitation_id=invitation.id)
+    session.flush()
+
+
+def resend_invitation(session: Session, invitation: CohortInvitation, *, actor: User, lifetime: dt.timedelta,
+                      now: dt.datetime | None = None) -> str:
+    """A new link for an unanswered invitation. Raises CohortError('not_pending')."""
+    if invitation.status is not InvitationStatus.PENDING:
+        raise CohortError("not_pending")
+    token = _new_token(invitation, lifetime, now or utcnow())
+    audit.record(session, "cohort.invitation_resend", actor_id=actor.id, target_type="cohort",
+                 target_id=invitation.cohort_id, invitation_id=invitation.id)
+    session.flush()
+    return token
+
+
+def remove_invitation(session: Session, invitation: CohortInvitation, *, actor: User) -> None:
+    """Withdraw an unanswered invitation or forget a declined one. Raises CohortError('not_pending')."""
+    if invitation.status is InvitationStatus.ACCEPTED:
+        raise CohortError("not_pending")
+    audit.record(session, "cohort.invitation_remove", actor_id=actor.id, target_type="cohort",
+                 target_id=invitation.cohort_id, invitation_id=invitation.id)
+    session.delete(invitation)
+    session.flush()
 
 
 # --- attendance -------------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
-"""Participants from a CSV saved by Excel: read, check row by row, preview, then import.
+"""Participants from a CSV saved by Excel: read, check row by row, preview, then invite.
 
 Nothing is stored in the cohort until the coordinator confirms; the confirmation checks every
-row again against the database as it is then (the preview may be hours old)."""
+row again against the database as it is then (the preview may be hours old). A row is an address
+to invite, never an account: the check does not look up whether an address has an account, and
+confirming only stores invitations and mails them (see cohorts.invite); each person joins when they
+accept, logged in as that address."""
 from __future__ import annotations
 
 import csv
@@ -15,50 +18,23 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from app.models import (
-    AgeBand,
-    Cohort,
-    Enrolment,
-    Municipality,
-    ParticipantImport,
-    Role,
-    Sex,
-    TokenPurpose,
-    User,
-)
+from app.models import Cohort, CohortInvitation, Enrolment, InvitationStatus, ParticipantImport, User
 from app.models.base import utcnow
-from app.services import accounts, audit, cohorts, learning
-from app.services.municipalities import check_digit, normalise_code
+from app.services import accounts, audit, cohorts
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 NAME_MAX = 60
 KEEP_UNCONFIRMED = dt.timedelta(days=2)
 
-# Column names people actually type, in Japanese and English; compared after normalising.
+# Column names people actually type, in Japanese and English; compared after normalising. Other
+# columns of a class list (市区町村コード, 年代, 性別 ...) are left unread: each person gives their
+# own profile when they register, and a coordinator's copy is never put on anyone's account.
 COLUMNS = {
     "name": ("氏名", "名前", "お名前", "氏名フルネーム", "参加者名", "name", "displayname", "fullname"),
     "email": ("メールアドレス", "メール", "eメール", "email", "e-mail", "mail", "emailaddress"),
-    "municipality_code": ("市区町村コード", "自治体コード", "団体コード", "全国地方公共団体コード", "地方公共団体コード",
-                          "municipalitycode", "municipality", "code"),
-    "age_band": ("年代", "年齢層", "年齢", "ageband", "age"),
-    "sex": ("性別", "sex", "gender"),
 }
-REQUIRED = ("name", "email", "municipality_code")
-
-AGE_WORDS = {
-    "10代以下": AgeBand.UNDER_20, "10代": AgeBand.UNDER_20, "10歳未満": AgeBand.UNDER_20, "10代未満": AgeBand.UNDER_20,
-    "20代": AgeBand.AGE_20S, "30代": AgeBand.AGE_30S, "40代": AgeBand.AGE_40S, "50代": AgeBand.AGE_50S,
-    "60代": AgeBand.AGE_60S, "70代以上": AgeBand.OVER_70, "70代": AgeBand.OVER_70, "80代": AgeBand.OVER_70,
-    "90代": AgeBand.OVER_70, "80代以上": AgeBand.OVER_70, "70歳以上": AgeBand.OVER_70,
-}
-SEX_WORDS = {
-    "女性": Sex.FEMALE, "女": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE,
-    "男性": Sex.MALE, "男": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE,
-    "その他": Sex.OTHER, "other": Sex.OTHER,
-    "回答しない": Sex.NO_ANSWER, "無回答": Sex.NO_ANSWER, "答えない": Sex.NO_ANSWER, "回答なし": Sex.NO_ANSWER,
-    "no_answer": Sex.NO_ANSWER,
-}
+REQUIRED = ("name", "email")
 
 
 class ImportFileError(Exception):
@@ -155,11 +131,6 @@ class RowCheck:
     line: int
     name: str
     email: str
-    municipality_code: str
-    municipality_name: str = ""
-    age_band: AgeBand | None = None
-    sex: Sex | None = None
-    existing_user_id: int | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -182,84 +153,26 @@ class Preview:
     def invalid(self) -> list[RowCheck]:
         return [r for r in self.rows if not r.is_valid]
 
-    @property
-    def new_accounts(self) -> int:
-        return sum(1 for r in self.valid if r.existing_user_id is None)
-
-    @property
-    def existing_accounts(self) -> int:
-        return sum(1 for r in self.valid if r.existing_user_id is not None)
-
-
-def _age(text: str) -> AgeBand | None | Problem:
-    plain = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    if not plain:
-        return None
-    for band in AgeBand:
-        if plain.lower() == band.value:
-            return band
-    if plain in AGE_WORDS:
-        return AGE_WORDS[plain]
-    digits = plain.removesuffix("歳").removesuffix("才")
-    if digits.isdigit() and 0 < int(digits) < 130:
-        years = int(digits)
-        return (AgeBand.UNDER_20 if years < 20 else AgeBand.OVER_70 if years >= 70
-                else [AgeBand.AGE_20S, AgeBand.AGE_30S, AgeBand.AGE_40S, AgeBand.AGE_50S, AgeBand.AGE_60S][years // 10 - 2])
-    return Problem("age_unknown", text)
-
-
-def _sex(text: str) -> Sex | None | Problem:
-    plain = unicodedata.normalize("NFKC", text).strip().lower()
-    if not plain:
-        return None
-    return SEX_WORDS.get(plain, Problem("sex_unknown", text))
-
-
-def _municipality(code: str, known: dict[str, str]) -> tuple[str, list[Problem], list[Problem]]:
-    """(code to use, errors, warnings) for one cell, against the known municipality codes."""
-    code = normalise_code(code)
-    if not code:
-        return code, [Problem("municipality_required")], []
-    if code.isdigit() and len(code) == 5:
-        if code + str(check_digit(code)) in known:
-            return code, [Problem("missing_check_digit", code)], []
-        # Excel drops the leading zero of 北海道・東北 codes (011002 -> 11002).
-        padded = "0" + code
-        if padded in known and check_digit(padded[:5]) == int(padded[5]):
-            return padded, [], [Problem("leading_zero", padded)]
-        return code, [Problem("missing_check_digit", code)], []
-    if not code.isdigit() or len(code) != 6:
-        return code, [Problem("format", code)], []
-    if check_digit(code[:5]) != int(code[5]):
-        return code, [Problem("check_digit", code)], []
-    if code not in known:
-        return code, [Problem("unknown", code)], []
-    return code, [], []
-
 
 def check(session: Session, cohort: Cohort, raw_rows: list[dict]) -> Preview:
-    """Check every row against the file itself and the database (a fixed number of queries)."""
-    emails = {accounts.normalise_email(r.get("email", "")) for r in raw_rows} - {""}
-    codes = set()
-    for r in raw_rows:
-        code = normalise_code(r.get("municipality_code", ""))
-        codes.update({code, "0" + code, code + (str(check_digit(code)) if len(code) == 5 and code.isdigit() else "")})
-    known = dict(session.execute(sa.select(Municipality.code, Municipality.name)
-                                 .where(Municipality.code.in_(sorted(codes - {""})))).all()) if codes else {}
-    users = {u.email: u for u in session.scalars(sa.select(User).where(User.email.in_(sorted(emails))))} \
-        if emails else {}
-    enrolled = dict(session.execute(
-        sa.select(Enrolment.user_id, Enrolment.cohort_id).where(
-            Enrolment.course_id == cohort.course_id, Enrolment.user_id.in_([u.id for u in users.values()]))).all()) \
-        if users else {}
+    """Check every row against the file itself and this cohort (a fixed number of queries).
+
+    Only this cohort is consulted: its participants (who accepted, and whose addresses the
+    coordinator already sees) and its invitations; never the accounts at large."""
+    emails = sorted({accounts.normalise_email(r.get("email", "")) for r in raw_rows} - {""})
+    participants = set(session.scalars(
+        sa.select(User.email).join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.cohort_id == cohort.id, User.email.in_(emails)))) if emails else set()
+    invited = dict(session.execute(
+        sa.select(CohortInvitation.email, CohortInvitation.status)
+        .where(CohortInvitation.cohort_id == cohort.id, CohortInvitation.email.in_(emails))).all()) if emails else {}
     seen: dict[str, int] = {}
     rows = []
     for raw in raw_rows:
         line = int(raw["line"])
         name = (raw.get("name") or "").strip()
         email = accounts.normalise_email(raw.get("email", ""))
-        code, errors, warnings = _municipality(raw.get("municipality_code", ""), known)
-        row = RowCheck(line, name, email, code, known.get(code, ""))
+        row = RowCheck(line, name, email)
         if not name:
             row.errors.append(Problem("name_required"))
         elif len(name) > NAME_MAX:
@@ -275,22 +188,12 @@ def check(session: Session, cohort: Cohort, raw_rows: list[dict]) -> Preview:
                 row.errors.append(Problem("email_duplicate", email, seen[email]))
             else:
                 seen[email] = line
-        row.errors += errors
-        row.warnings += warnings
-        for parsed, attr in ((_age(raw.get("age_band", "")), "age_band"), (_sex(raw.get("sex", "")), "sex")):
-            if isinstance(parsed, Problem):
-                row.errors.append(parsed)
-            else:
-                setattr(row, attr, parsed)
-        user = users.get(email)
-        if user is not None:
-            row.existing_user_id = user.id
-            if user.id in enrolled and enrolled[user.id] == cohort.id:
-                row.errors.append(Problem("already_in_cohort", email))
-            elif user.id in enrolled and enrolled[user.id] is not None:
-                row.errors.append(Problem("other_cohort", email))
-            elif user.role is not Role.TRAINEE:
-                row.warnings.append(Problem("staff_account", email))
+        if email in participants or invited.get(email) is InvitationStatus.ACCEPTED:
+            row.errors.append(Problem("already_in_cohort", email))
+        elif invited.get(email) is InvitationStatus.PENDING:
+            row.errors.append(Problem("already_invited", email))
+        elif invited.get(email) is InvitationStatus.DECLINED:
+            row.errors.append(Problem("declined", email))
         rows.append(row)
     seats = cohorts.seats_left(session, cohort)
     if seats is not None:
@@ -319,14 +222,13 @@ def import_in(session: Session, cohort: Cohort, import_id: int) -> ParticipantIm
 
 @dataclass
 class ImportResult:
-    created: list[tuple[User, str]] = field(default_factory=list)  # new accounts and their password links
-    enrolled: list[User] = field(default_factory=list)  # existing accounts added to the cohort
+    invited: list[tuple[CohortInvitation, str]] = field(default_factory=list)  # and their link tokens
     skipped: int = 0  # rows with errors left out
 
 
 def confirm(session: Session, imp: ParticipantImport, cohort: Cohort, *, only_valid: bool, actor: User,
             token_lifetime: dt.timedelta) -> ImportResult:
-    """Import the checked rows in one transaction: all of them, or with `only_valid` the valid ones.
+    """Invite the checked rows in one transaction: all of them, or with `only_valid` the valid ones.
 
     Raises ImportFileError('already_confirmed' | 'has_errors' | 'nothing_valid'); the caller rolls
     back, so nothing is half-imported."""
@@ -343,23 +245,9 @@ def confirm(session: Session, imp: ParticipantImport, cohort: Cohort, *, only_va
         raise ImportFileError("nothing_valid")
     result = ImportResult(skipped=len(preview.invalid))
     for row in preview.valid:
-        if row.existing_user_id is not None:
-            user = session.get(User, row.existing_user_id)
-            result.enrolled.append(user)
-        else:
-            user = User(email=row.email, display_name=row.name, role=Role.TRAINEE,
-                        municipality_code=row.municipality_code, age_band=row.age_band, sex=row.sex)
-            session.add(user)
-            session.flush()
-            audit.record(session, "user.create_by_import", actor_id=actor.id, target_type="user", target_id=user.id,
-                         cohort_id=cohort.id)
-            # The same one-time link as a password reset, valid as long as an invitation.
-            result.created.append((user, accounts.issue_token(session, user, TokenPurpose.PASSWORD_RESET,
-                                                              token_lifetime)))
-        enrolment = learning.enrol(session, user, cohort.course, cohort_id=cohort.id)
-        if enrolment.cohort_id != cohort.id:  # joined another cohort since the check: refuse all
-            raise ImportFileError("has_errors", 1)
+        result.invited.append(cohorts.invite(session, cohort, email=row.email, name=row.name, actor=actor,
+                                             lifetime=token_lifetime))
     audit.record(session, "cohort.import", actor_id=actor.id, target_type="cohort", target_id=cohort.id,
-                 created=len(result.created), enrolled=len(result.enrolled), skipped=result.skipped)
+                 invited=len(result.invited), skipped=result.skipped)
     session.flush()
     return result
