@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -149,6 +152,395 @@ def annotate_word(surface: str, reading: str | None) -> str:
     return escape(surface)
 
 
+# -- numbers and counters ---------------------------------------------------------------------------
+#
+# The dictionary reads a counter on its own, without the number before it: 日 after any digit is
+# か, 分 is ふん, 本 is ぽん. Readers expect the reading the number gives it (1日 ついたち, 23日 にち,
+# 30分 ぷん, 3本 ぼん), so a number followed by a counter is read here by the usual rules.
+
+_KANJI_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+_BIG_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
+# 何 counts like a number ending in ん: 何本 なんぼん, 何階 なんがい, 何分 なんぷん.
+WHAT = -1
+
+_ONES = ("", "いち", "に", "さん", "よん", "ご", "ろく", "なな", "はち", "きゅう")
+_GEMINATED = {"いち": "いっ", "ろく": "ろっ", "はち": "はっ", "じゅう": "じゅっ", "ひゃく": "ひゃっ",
+              "びゃく": "びゃっ", "ぴゃく": "ぴゃっ"}  # fmt: skip
+_GEMINATED_S = {"いち": "いっ", "はち": "はっ", "じゅう": "じゅっ"}
+_N_ENDINGS = ("さん", "せん", "ぜん", "まん", "なん")
+
+
+@dataclass(frozen=True)
+class _Counter:
+    """How a counter reads after a number.
+
+    gem: which number endings double their last sound before it: "p" and "k" counters after 1, 6,
+    8, 10 and 100 (いっぷん, ろっかい, ひゃっぽん), "s" counters after 1, 8 and 10 (いっさい, はっさつ).
+    """
+
+    reading: str
+    gem: str = ""  # "p" | "k" | "s" | ""
+    after_gem: str = ""  # the counter's reading after a doubled sound (ぷん, ぽん)
+    after_n: str = ""  # after 3, 千, 万 and 何 (ぼん, びき, がい)
+    after_four: str = ""  # after よん (4分 よんぷん)
+    four: str = "よん"  # how 4, 7 and 9 read before this counter
+    seven: str = "なな"
+    nine: str = "きゅう"
+    whole: tuple[tuple[int, str], ...] = ()  # numbers read together with the counter (1人 ひとり)
+
+
+_HANDAKU = {"は": "ぱ", "ひ": "ぴ", "ふ": "ぷ", "へ": "ぺ", "ほ": "ぽ"}
+
+
+def _p(reading: str, after_n: str, after_four: str = "") -> _Counter:
+    """A counter starting with h that turns p after a doubled sound (1分 いっぷん, 1本 いっぽん)."""
+    return _Counter(reading, "p", _HANDAKU[reading[0]] + reading[1:], after_n, after_four)
+
+
+_MONTHS = ("か月", "ヶ月", "ヵ月", "カ月", "ケ月", "箇月", "ヶ月間", "か月間", "カ月間", "ヵ月間")
+_HOURS = {"four": "よ", "seven": "しち", "nine": "く"}
+COUNTERS: dict[str, _Counter] = {
+    "分": _p("ふん", "ぷん", "ぷん"),
+    "分間": _p("ふんかん", "ぷんかん", "ぷんかん"),
+    "本": _p("ほん", "ぼん"),
+    "匹": _p("ひき", "びき"),
+    "杯": _p("はい", "ばい"),
+    "泊": _p("はく", "ぱく"),
+    "歩": _p("ほ", "ぽ"),
+    "発": _p("はつ", "ぱつ"),
+    "回": _Counter("かい", "k"),
+    "回目": _Counter("かいめ", "k"),
+    "階": _Counter("かい", "k", after_n="がい"),
+    "個": _Counter("こ", "k"),
+    "件": _Counter("けん", "k"),
+    "軒": _Counter("けん", "k", after_n="げん"),
+    "曲": _Counter("きょく", "k"),
+    "歳": _Counter("さい", "s"),
+    "才": _Counter("さい", "s"),
+    "冊": _Counter("さつ", "s"),
+    "週": _Counter("しゅう", "s"),
+    "週間": _Counter("しゅうかん", "s"),
+    "足": _Counter("そく", "s", after_n="ぞく"),
+    "頭": _Counter("とう", "s"),
+    "点": _Counter("てん", "s"),
+    "通": _Counter("つう", "s"),
+    "人": _Counter("にん", four="よ", whole=((1, "ひとり"), (2, "ふたり"))),
+    "年": _Counter("ねん", four="よ"),
+    "年間": _Counter("ねんかん", four="よ"),
+    "年生": _Counter("ねんせい", four="よ"),
+    "円": _Counter("えん", four="よ"),
+    "月": _Counter("がつ", four="し", seven="しち", nine="く"),
+    "時": _Counter("じ", **_HOURS),
+    "時間": _Counter("じかん", **_HOURS),
+    "時半": _Counter("じはん", **_HOURS),
+    "枚": _Counter("まい"),
+    "台": _Counter("だい"),
+    "度": _Counter("ど"),
+    "倍": _Counter("ばい"),
+    "番": _Counter("ばん"),
+    "番目": _Counter("ばんめ"),
+    "名": _Counter("めい"),
+    "秒": _Counter("びょう"),
+    "秒間": _Counter("びょうかん"),
+    "組": _Counter("くみ"),
+    **{months: _Counter("かげつ" + ("かん" if months.endswith("間") else ""), "k") for months in _MONTHS},
+}
+_DAY_COUNTERS = ("日", "日間", "日目")
+# Days read with the native numbers: 2日 ふつ・か ... 10日 とお・か, 14日 じゅうよっ・か, 20日 はつ・か.
+_DAYS = {
+    2: "ふつ",
+    3: "みっ",
+    4: "よっ",
+    5: "いつ",
+    6: "むい",
+    7: "なの",
+    8: "よう",
+    9: "ここの",
+    10: "とお",
+    20: "はつ",
+}
+# After 1日 these make it a span of a day (いちにち), not the first of the month (ついたち).
+_ONE_DAY_SPAN = ("中", "間", "目", "分", "おき", "ごと", "当", "あたり", "平均", "以内", "以上")
+
+
+def parse_number(text: str) -> int | None:
+    """The value of digits (half- or full-width, with commas) or kanji numerals; None otherwise."""
+    if text == "何":
+        return WHAT
+    text = unicodedata.normalize("NFKC", text).replace(",", "")
+    if not text:
+        return None
+    total = section = 0
+    digits = ""
+    for char in text:
+        if "0" <= char <= "9":
+            digits += char
+        elif char in _KANJI_DIGITS:
+            digits += str(_KANJI_DIGITS[char])
+        elif char in _SMALL_UNITS:
+            section += (int(digits) if digits else 1) * _SMALL_UNITS[char]
+            digits = ""
+        elif char in _BIG_UNITS:
+            section += int(digits) if digits else 0
+            total += (section or 1) * _BIG_UNITS[char]
+            section, digits = 0, ""
+        else:
+            return None
+    return total + section + (int(digits) if digits else 0)
+
+
+def _say_below_10000(n: int) -> list[str]:
+    thousands, hundreds, tens, ones = n // 1000, n // 100 % 10, n // 10 % 10, n % 10
+    # Units stay separate pieces: the counter after them may change their sound (ひゃっぽん).
+    parts: list[str] = []
+    if thousands:
+        parts += {1: ["せん"], 3: ["さん", "ぜん"], 8: ["はっ", "せん"]}.get(
+            thousands, [_ONES[thousands], "せん"]
+        )
+    if hundreds:
+        parts += {1: ["ひゃく"], 3: ["さん", "びゃく"], 6: ["ろっ", "ぴゃく"], 8: ["はっ", "ぴゃく"]}.get(
+            hundreds, [_ONES[hundreds], "ひゃく"]
+        )
+    if tens:
+        parts += ["じゅう"] if tens == 1 else [_ONES[tens], "じゅう"]
+    if ones:
+        parts.append(_ONES[ones])
+    return parts
+
+
+def _say(n: int) -> list[str]:
+    """A number's reading in pieces; the last piece is the sound a counter follows."""
+    if n == WHAT:
+        return ["なん"]
+    if n == 0:
+        return ["ぜろ"]
+    parts: list[str] = []
+    for unit, name in ((10**12, "ちょう"), (10**8, "おく"), (10**4, "まん")):
+        value = n // unit % 10000
+        if value:
+            parts += (["いっ"] if value == 1 and name == "ちょう" else _say_below_10000(value)) + [name]
+    return parts + _say_below_10000(n % 10000)
+
+
+def _day_reading(n: int, span: bool) -> tuple[str, str]:
+    if n == 1:
+        return ("いち", "にち") if span else ("", "ついたち")
+    if n in _DAYS:
+        return _DAYS[n], "か"
+    if n > 10 and n % 10 == 4:
+        return "".join(_say(n - 4)) + "よっ", "か"
+    parts = _say(n)
+    parts[-1] = {"なな": "しち", "きゅう": "く"}.get(parts[-1], parts[-1])
+    return "".join(parts), "にち"
+
+
+def counter_reading(n: int, counter: str, *, span: bool = False) -> tuple[str, str] | None:
+    """How "n counter" reads, as (the number's part, the counter's part).
+
+    The number's part is empty when the reading cannot be split (1日 ついたち, 1人 ひとり): the
+    counter then carries the whole. `span` reads 1日 as a day's length (いちにち), not a date.
+    None for a counter not in the tables.
+    """
+    if counter in _DAY_COUNTERS:
+        number, day = _day_reading(n, span or counter != "日")
+        return number, day + counter[1:].replace("間", "かん").replace("目", "め")
+    rule = COUNTERS.get(counter)
+    if rule is None:
+        return None
+    for value, whole in rule.whole:
+        if n == value:
+            return "", whole
+    parts = _say(n)
+    last = parts[-1]
+    reading = rule.reading
+    doubles = _GEMINATED_S if rule.gem == "s" else _GEMINATED
+    if rule.gem and last in doubles:
+        parts[-1] = doubles[last]
+        reading = rule.after_gem or reading
+    elif last in _N_ENDINGS:
+        reading = rule.after_n or reading
+    elif last == "よん":
+        parts[-1] = rule.four
+        reading = rule.after_four or reading
+    elif last == "なな":
+        parts[-1] = rule.seven
+    elif last == "きゅう":
+        parts[-1] = rule.nine
+    return "".join(parts), reading
+
+
+# -- annotating a text ------------------------------------------------------------------------------
+
+# A URL is shown as written: ruby inside it would put readings over a web address.
+_URL_RE = re.compile(
+    r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*://|www\.|mailto:)[^\s<>\"'「」『』【】（）()、。，．！？]+"
+)
+_COUNTER_MAX = max(len(name) for name in (*COUNTERS, *_DAY_COUNTERS))
+
+
+@dataclass(frozen=True)
+class _Word:
+    start: int
+    end: int
+    surface: str
+    reading: str | None
+    is_number: bool
+
+
+def _words(text: str) -> list[_Word]:
+    """The analyser's words with their places in text; what it skipped lies between them."""
+    tagger = _get_tagger()
+    # One MeCab tagger is not safe to use from two threads at once; analysis is fast.
+    with _tagger_lock:
+        analysed = [(word.surface, _reading(word), word.feature.pos2) for word in tagger(text)]
+    words = []
+    cursor = 0
+    for surface, reading, pos2 in analysed:
+        start = text.find(surface, cursor)
+        if not surface or start < 0:
+            continue
+        cursor = start + len(surface)
+        # By its characters too: the dictionary takes full-width "１０" for a noun (てん).
+        is_number = parse_number(surface) is not None and (pos2 == "数詞" or surface[0] not in "何")
+        words.append(_Word(start, cursor, surface, reading, is_number))
+    return words
+
+
+def _split_fused(word: _Word) -> tuple[str, str] | None:
+    """A word the analyser kept whole (一日, ２人, 一人): (number, counter), or None."""
+    for size in range(min(_COUNTER_MAX, len(word.surface) - 1), 0, -1):
+        number, counter = word.surface[:-size], word.surface[-size:]
+        if (counter in COUNTERS or counter in _DAY_COUNTERS) and parse_number(number) not in (None, WHAT):
+            return number, counter
+    return None
+
+
+def _is_span(words: list[_Word], first: int, last: int) -> bool:
+    """Whether the 1日 of words[first:last + 1] is a day's length (いちにち), not a date (ついたち)."""
+    if first > 0 and words[first - 1].end == words[first].start and words[first - 1].surface.endswith("月"):
+        return False
+    if words[last].reading == "にち":
+        return True  # the analyser took the kanji 一 日 as いちにち (一日中, 一日も早く)
+    following = words[last + 1 : last + 3]
+    if not following or following[0].start != words[last].end:
+        return False
+    nxt = following[0]
+    if nxt.surface.startswith(_ONE_DAY_SPAN) or nxt.is_number:
+        return True
+    return nxt.surface == "に" and len(following) > 1 and following[1].is_number
+
+
+def _render_count(number: list[_Word], counter: str, reading: tuple[str, str], known: frozenset[str]) -> str:
+    number_text = "".join(word.surface for word in number)
+    number_part, counter_part = reading
+    counter_html = annotate_word(counter, counter_part) if _unknown(counter, known) else escape(counter)
+    if all(is_kanji(char) for char in number_text):
+        if not number_part:
+            # Read together (一日 ついたち): one ruby over both, or none.
+            whole = number_text + counter
+            return ruby(whole, counter_part) if _unknown(whole, known) else escape(whole)
+        number_html = ruby(number_text, number_part) if _unknown(number_text, known) else escape(number_text)
+        return number_html + counter_html
+    # Digits keep no ruby; a kanji unit among them (1万) keeps its own reading.
+    return "".join(_render_word(word.surface, word.reading, known) for word in number) + counter_html
+
+
+def _unknown(surface: str, known: frozenset[str]) -> bool:
+    return any(is_kanji(char) and char not in known for char in surface)
+
+
+def _render_word(surface: str, reading: str | None, known: frozenset[str]) -> str:
+    if _unknown(surface, known):
+        return annotate_word(surface, reading)
+    return escape(surface)
+
+
+def _number_end(words: list[_Word], index: int) -> int:
+    """The index just after the number starting at words[index] (index itself when none does)."""
+    end = index
+    while end < len(words):
+        word = words[end]
+        joined = end == index or word.start == words[end - 1].end
+        # A thousands comma belongs to the number only between digits (1,000).
+        comma = (
+            word.surface in (",", "，") and end > index and end + 1 < len(words) and words[end + 1].is_number
+        )
+        if not joined or not (word.is_number or comma):
+            break
+        end += 1
+    return end
+
+
+def _annotate_words(text: str, known: frozenset[str]) -> str:
+    words = _words(text)
+    out: list[str] = []
+    cursor = 0
+    index = 0
+    while index < len(words):
+        word = words[index]
+        # A number (possibly in several words: 1 , 000 or 十 四) directly followed by a counter.
+        end = _number_end(words, index)
+        if end > index and end < len(words) and words[end].start == words[end - 1].end:
+            number, counter_word = words[index:end], words[end]
+            value = parse_number("".join(w.surface for w in number))
+            counter = counter_word.surface
+            # 三日月 is a crescent moon (みかづき), not three days and a moon.
+            moon = counter == "日" and end + 1 < len(words) and words[end + 1].surface.startswith("月")
+            # 3分の1 is a fraction (さんぶんのいち), kept as the analyser reads it (ぶん).
+            fraction = (
+                counter == "分"
+                and [w.surface for w in words[end + 1 : end + 2]] == ["の"]
+                and (end + 2 < len(words) and words[end + 2].is_number)
+            )
+            if value is not None and not moon and not fraction:
+                span = value == 1 and _is_span(words, index, end)
+                reading = counter_reading(value, counter, span=span)
+                if reading is not None:
+                    out.append(escape(text[cursor : word.start]))
+                    out.append(_render_count(number, counter, reading, known))
+                    cursor = counter_word.end
+                    index = end + 1
+                    continue
+        fused = _split_fused(word) if not word.is_number else None
+        if fused is not None:
+            number_text, counter = fused
+            value = parse_number(number_text)
+            assert value is not None
+            span = (
+                value == 1
+                and counter == "日"
+                and word.reading != "ついたち"
+                and _is_span(words, index, index)
+            )
+            reading = counter_reading(value, counter, span=span)
+            if reading is not None:
+                head = _Word(word.start, word.start + len(number_text), number_text, None, True)
+                out.append(escape(text[cursor : word.start]))
+                out.append(_render_count([head], counter, reading, known))
+                cursor = word.end
+                index += 1
+                continue
+        out.append(escape(text[cursor : word.start]))
+        out.append(_render_word(word.surface, word.reading, known))
+        cursor = word.end
+        index += 1
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
 def annotate(text: str, grade: int) -> str:
     """Escape text for HTML, adding ruby to every word with a kanji above grade."""
     if not needs_furigana(text, grade):
@@ -156,20 +548,9 @@ def annotate(text: str, grade: int) -> str:
     known = known_kanji(grade)
     out: list[str] = []
     cursor = 0
-    tagger = _get_tagger()
-    # One MeCab tagger is not safe to use from two threads at once; analysis is fast.
-    with _tagger_lock:
-        words = [(word.surface, _reading(word)) for word in tagger(text)]
-    for surface, reading in words:
-        start = text.find(surface, cursor)
-        if not surface or start < 0:
-            continue
-        # Whatever MeCab skipped (spaces, newlines) is copied through unchanged.
-        out.append(escape(text[cursor:start]))
-        cursor = start + len(surface)
-        if any(is_kanji(char) and char not in known for char in surface):
-            out.append(annotate_word(surface, reading))
-        else:
-            out.append(escape(surface))
-    out.append(escape(text[cursor:]))
+    for match in _URL_RE.finditer(text):
+        out.append(_annotate_words(text[cursor : match.start()], known))
+        out.append(escape(match.group(0)))
+        cursor = match.end()
+    out.append(_annotate_words(text[cursor:], known))
     return "".join(out)

@@ -101,7 +101,38 @@ def _render_furigana(self: Any, tokens: Sequence[Token], idx: int, options: Any,
 
 
 def _render_text(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    if _in_link_showing_url(tokens, idx):
+        return escape(tokens[idx].content)
     return furigana.annotate(tokens[idx].content, env.get("furigana_grade", 0))
+
+
+# Link text that is itself an address: a scheme, www., or a host name with a dotted domain.
+_URL_TEXT_RE = re.compile(
+    r"^(?:[a-zA-Z][a-zA-Z0-9+.\-]*:\S+|www\.\S+|[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)*\.[a-zA-Z]{2,}(?:[/?#:]\S*)?)$"
+)
+
+
+def _in_link_showing_url(tokens: Sequence[Token], idx: int) -> bool:
+    """True inside a link whose text shows a web address: readings over an address are noise."""
+    for back in range(idx - 1, -1, -1):
+        token = tokens[back]
+        if token.type == "link_close":
+            return False
+        if token.type != "link_open":
+            continue
+        if token.markup == "autolink":
+            return True
+        parts = []
+        for inner in tokens[back + 1 :]:
+            if inner.type == "link_close":
+                break
+            parts.append(inner.content)
+        text = "".join(parts).strip()
+        href = unquote(str(token.attrGet("href") or ""))
+        return bool(text) and (
+            _URL_TEXT_RE.match(text) is not None or text in (href, href.split("://", 1)[-1])
+        )
+    return False
 
 
 def _render_heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
