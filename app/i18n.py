@@ -53,8 +53,10 @@ def select_locale() -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from app.services.certificates.wareki import to_wareki
+    from app.services.content.render import title_html
 
     app.add_template_filter(to_wareki, "wareki")
+    app.add_template_filter(title_html, "title_html")  # course titles with author furigana
 
     @app.context_processor
     def _labels():

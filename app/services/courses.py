@@ -19,7 +19,7 @@ from app.services import audit, cache, learning
 from app.services.content.archive import Limits, extract_zip_safely
 from app.services.content.bundle import Bundle, check_bundle
 from app.services.content.errors import ArchiveError, ContentError
-from app.services.content.render import render_bundle
+from app.services.content.render import plain_title, render_bundle
 
 # Maps (version id, bundle path) to the URL that serves the file.
 AssetUrlFor = Callable[[int, str], str]
@@ -92,7 +92,9 @@ def _store_version(session: Session, course: Course, bundle: Bundle, actor: User
     meta = bundle.course
     number = (session.scalar(sa.select(sa.func.max(ContentVersion.number))
                              .where(ContentVersion.course_id == course.id)) or 0) + 1
-    version = ContentVersion(course_id=course.id, number=number, label=meta.version, title=meta.title,
+    # The title column is plain text for lists, files and e-mails; meta["title"] keeps the author's
+    # furigana for the learner's pages and the certificate.
+    version = ContentVersion(course_id=course.id, number=number, label=meta.version, title=plain_title(meta.title),
                              digest=bundle.digest, meta={}, imported_by_id=actor.id if actor else None)
     session.add(version)
     session.flush()  # the id is part of every asset URL

@@ -162,7 +162,8 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
         code=_new_code(session),
         template="children" if audience == "children" else "adult",
         holder_name=(holder_name or enrolment.user.display_name).strip(),
-        course_title=version.title, course_version=version.label, audience=audience,
+        # With the author's furigana ({講座|こうざ}): the children's template prints it as ruby.
+        course_title=version.meta.get("title") or version.title, course_version=version.label, audience=audience,
         completed_on=completed_on,
         organiser_name=settings.organiser_name if settings else PLATFORM_ORGANISER,
         municipality_name=_municipality_name(session, enrolment.user, org),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import nh3
+from markupsafe import Markup
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -346,3 +347,27 @@ def render_bundle(bundle: Bundle, *, asset_url: AssetUrl | None = None) -> Rende
         if bundle.survey
         else {},
     )
+
+
+# -- course titles --------------------------------------------------------------------------------
+# A course title is one line of text that may carry author furigana ({講座|こうざ}): the children's
+# certificate prints it with ruby, so course.yaml keeps the markup and the app shows it the same way
+# on the learner's pages. Titles are not Markdown.
+
+
+def title_html(text: str) -> Markup:
+    """A title as HTML: author furigana as <ruby> (the same markup as in lessons), the rest escaped."""
+    out: list[str] = []
+    pos = 0
+    for match in _FURIGANA_RE.finditer(text):
+        base, reading = match.group(1).strip(), match.group(2).strip()
+        out.append(escape(text[pos : match.start()]))
+        out.append(furigana.ruby(base, reading) if base and reading else escape(match.group(0)))
+        pos = match.end()
+    out.append(escape(text[pos:]))
+    return Markup("".join(out))
+
+
+def plain_title(text: str) -> str:
+    """A title without its author furigana, for page titles, lists, files and e-mails."""
+    return _FURIGANA_RE.sub(lambda match: match.group(1).strip(), text)
