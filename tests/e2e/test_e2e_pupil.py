@@ -20,6 +20,10 @@ def test_pupil_reads_the_childrens_course_with_furigana(new_journey, live):
     page.get_by_role("button", name="ログイン").click()
     expect(page.locator("h1")).to_contain_text("つながり")
     assert "/courses/" in page.url, page.url
+    # The course title carries its own furigana (講座 is above grade 4), as on the certificate.
+    expect(page.locator("h1 ruby rt")).to_have_text("こうざ")
+    # What to do in immediate danger is on the course page before any lesson.
+    expect(page.locator(".description")).to_contain_text("119")
     expect(page.locator("body")).to_contain_class("theme-children")
     j.check("children-course")
     page.get_by_role("button", name="受講をはじめる").click()
@@ -34,6 +38,19 @@ def test_pupil_reads_the_childrens_course_with_furigana(new_journey, live):
         box_base, box_rt = ruby.first.bounding_box(), ruby.first.locator("rt").bounding_box()
         assert box_rt["y"] < box_base["y"] + box_base["height"] / 2, "the reading is not above the kanji"
         j.check(f"lesson-{lessons}")
+        if lessons in (1, 3):
+            # Immediate danger, in the pupils' words: 119 / 110, even with no adult nearby.
+            section = page.locator(".lesson-body h2", has_text="いま、あぶないとき")
+            expect(section).to_be_visible()
+            body = page.locator(".lesson-body")
+            expect(body).to_contain_text("119")
+            expect(body).to_contain_text("110")
+            expect(body).to_contain_text("近くに大人がいなくても")
+        if lessons == 3:
+            # The human-rights line is named with "110番" but said plainly not to be the police.
+            expect(page.locator(".lesson-body li", has_text="0120-007-110").locator("xpath=..")).to_contain_text(
+                "ではありません")
+            expect(page.locator(".lesson-body")).to_contain_text("大人にもかならず知らせて")
         if lessons == 1:
             # The reading preferences: furigana off hides the readings, on shows them again.
             page.locator(".reading-prefs summary").click()
