@@ -3,6 +3,7 @@
 A route added to the app without a row here fails `test_every_route_is_in_the_matrix`."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ FIXTURE_BUNDLE = Path(__file__).parent / "content_fixtures" / "valid-adult"
 PERSONAL_ARGS = {"attempt_id"}
 # The same, only in one blueprint: /my/certificates/<cert_id> is personal, while coordinators'
 # certificate pages are scoped by organisation.
-PERSONAL_ARGS_IN = {"learn": {"cert_id"}}
+PERSONAL_ARGS_IN = {"learn": {"cert_id", "token"}}
 
 
 @pytest.fixture()
@@ -71,7 +72,7 @@ def world(app):
             for side, org in (("own", own), ("other", other))}
     db.session.add_all(jobs.values())
     # Cohorts of the course in each organisation, each with a participant and a CSV waiting to be confirmed.
-    cohorts_by_side, imports = {}, {}
+    cohorts_by_side, imports, invitations = {}, {}, {}
     for side, org in (("own", own), ("other", other)):
         cohort = cohorts.create_cohort(db.session, org, cohorts.CohortFields(
             course_id=version.course_id, title=f"{org.name} 第1回", mode=CohortMode.IN_PERSON, venue="会議室"),
@@ -81,13 +82,16 @@ def world(app):
             {"line": 2, "name": "山田 花子", "email": f"hanako-{side}@example.jp", "municipality_code": "292095",
              "age_band": "", "sex": ""}])
         db.session.add(imports[side])
+        # An invitation of an address nobody here logs in with: accepting it is refused (302).
+        invitations[side] = cohorts.invite(db.session, cohort, email=f"invitee-{side}@example.jp", name="招待 さん",
+                                           actor=colleague, lifetime=timedelta(days=7))
         cohorts_by_side[side] = cohort
     db.session.commit()
     return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
             "colleague": colleague, "version": version, "attempts": attempts,
             "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils,
             "certificates": certificates, "other_certificate": other_certificate, "jobs": jobs,
-            "cohorts": cohorts_by_side, "imports": imports}
+            "cohorts": cohorts_by_side, "imports": imports, "invitations": invitations}
 
 
 def routes(app):
@@ -141,6 +145,11 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = world["cohorts"][side].id
         elif arg == "import_id":
             values[arg] = world["imports"][side].id
+        elif arg == "invitation_id":
+            values[arg] = world["invitations"][side][0].id
+        elif arg == "token":
+            # In scope: a real invitation link; outside: a link that is no invitation.
+            values[arg] = world["invitations"]["own"][1] if in_scope else "x" * 43
         else:
             values[arg] = 1
     return rule.build(values)[1]

@@ -1,5 +1,6 @@
-"""Participants: CSV import from Excel (encodings, row errors, preview, confirmation) and
-attendance (completion, certificates through the background path, the ZIP)."""
+"""Participants: CSV import from Excel (encodings, row errors, preview, confirmation: every row is
+invited, see tests/security/test_security_cohort_consent.py) and attendance (completion,
+certificates through the background path, the ZIP)."""
 from __future__ import annotations
 
 import io
@@ -12,16 +13,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.jobs import wait_for_threads
 from app.models import (
-    AgeBand,
     Attendance,
     BulkJob,
     Certificate,
+    CohortInvitation,
     CompletedVia,
     Enrolment,
+    InvitationStatus,
     JobStatus,
     ParticipantImport,
-    Role,
-    Sex,
     User,
 )
 from app.services import cohorts, learning, participant_import
@@ -46,6 +46,11 @@ def enrolled(cohort) -> int:
     return db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort.id))
 
 
+def invited(cohort) -> int:
+    return db.session.scalar(sa.select(sa.func.count(CohortInvitation.id)).where(
+        CohortInvitation.cohort_id == cohort.id, CohortInvitation.status == InvitationStatus.PENDING))
+
+
 # --- reading files -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "cp932", "utf-16"])
@@ -65,16 +70,17 @@ def test_unreadable_bytes_are_refused_clearly():
 
 def test_headers_are_matched_loosely_and_missing_columns_named():
     rows = participant_import.read_rows("名前 ,E-mail,市区町村コード（6桁）\r\n山田,a@example.jp,292095".encode())
-    assert rows[0]["name"] == "山田" and rows[0]["municipality_code"] == "292095" and rows[0]["sex"] == ""
+    # Only the name and the address are read: a class list's other columns stay in the file.
+    assert rows[0] == {"line": 2, "name": "山田", "email": "a@example.jp"}
     with pytest.raises(participant_import.ImportFileError) as error:
         participant_import.read_rows("氏名,年代\r\n山田,40代".encode())
-    assert error.value.code == "missing_columns" and error.value.detail == ["email", "municipality_code"]
+    assert error.value.code == "missing_columns" and error.value.detail == ["email"]
 
 
 def test_file_level_problems_are_shown_on_the_upload_page(app, ikoma, course, client):
     cohort = make_cohort(ikoma, course)
     page = upload(client, ikoma, cohort, csv_file(["氏名,年代", "山田,40代"])).get_data(as_text=True)
-    assert "必要な列がありません: メールアドレス、市区町村コード" in page
+    assert "必要な列がありません: メールアドレス。" in page
     page = upload(client, ikoma, cohort, (io.BytesIO(b"\x82\xa0\xff\xfe\xfd,\x81"), "x.csv")).get_data(as_text=True)
     assert "文字コードを読み取れませんでした" in page
     page = upload(client, ikoma, cohort, csv_file([HEADER])).get_data(as_text=True)
@@ -91,68 +97,66 @@ def test_preview_lists_row_errors_and_stores_nothing_until_confirmed(app, ikoma,
     lines = [
         HEADER,
         "山田 花子,hanako@example.jp,292095,40代,女性",  # line 2: fine
-        "鈴木 一郎,ichiro@example.jp,29209,50代,男性",  # line 3: no check digit
-        "佐藤 次郎,jiro@example.jp,292096,,",  # line 4: wrong check digit
-        "田中 三郎,HANAKO@example.jp,292095,,",  # line 5: the same address as line 2
-        ",noname@example.jp,292095,,",  # line 6: no name
-        "高橋 四郎,not-an-address,292095,,",  # line 7
-        "既存 さん,already@example.jp,292095,,",  # line 8: already in this cohort
-        "伊藤 五郎,goro@example.jp,292095,40さい,男",  # line 9: age unreadable
+        "鈴木 一郎,ichiro@example.jp,29209,50代,男性",  # line 3: fine (the code is not read)
+        "田中 三郎,HANAKO@example.jp,292095,,",  # line 4: the same address as line 2
+        ",noname@example.jp,292095,,",  # line 5: no name
+        "高橋 四郎,not-an-address,292095,,",  # line 6
+        "既存 さん,already@example.jp,292095,,",  # line 7: already in this cohort
     ]
     response = upload(client, ikoma, cohort, csv_file(lines, "cp932"))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     for expected in (
-        "3行目: 市区町村コード「29209」には検査数字（6桁目）がありません",
-        "4行目: 市区町村コード「292096」は検査数字が合いません",
-        "5行目: メールアドレス hanako@example.jp は 2行目と同じです",
-        "6行目: 氏名がありません",
-        "7行目: メールアドレス「not-an-address」の形が正しくありません",
-        "8行目: already@example.jp の人は、すでにこの開催回の参加者です",
-        "9行目: 年代「40さい」を読み取れません",
-        "取り込める行: 1",
+        "4行目: メールアドレス hanako@example.jp は 2行目と同じです",
+        "5行目: 氏名がありません",
+        "6行目: メールアドレス「not-an-address」の形が正しくありません",
+        "7行目: already@example.jp の人は、すでにこの開催回の参加者です",
+        "招待できる行: 2",
     ):
         assert expected in page, expected
-    # Nothing stored in the cohort, no account made.
-    assert enrolled(cohort) == 1 and db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp")) is None
+    # Nothing stored in the cohort, no invitation, no account made.
+    assert enrolled(cohort) == 1 and invited(cohort) == 0
+    assert db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp")) is None
     # Confirming with errors, without choosing "only valid rows", is refused and stores nothing.
     url = response.headers["Location"]
     response = post_form(client, url, {})
-    assert "エラーのある行が 7 行あるため、取り込みませんでした" in client.get(url).get_data(as_text=True)
-    assert enrolled(cohort) == 1 and db.session.get(ParticipantImport, int(url.rsplit("/", 1)[1])).confirmed_at is None
+    assert "エラーのある行が 4 行あるため、取り込みませんでした" in client.get(url).get_data(as_text=True)
+    assert enrolled(cohort) == 1 and invited(cohort) == 0
+    assert db.session.get(ParticipantImport, int(url.rsplit("/", 1)[1])).confirmed_at is None
 
 
 def test_only_valid_rows_are_imported_when_chosen(app, ikoma, course, client, outbox):
     cohort = make_cohort(ikoma, course)
     existing = make_trainee(email="existing@example.jp", name="既存 太郎", municipality="142166")
     db.session.commit()
-    lines = [HEADER, "山田 花子,hanako@example.jp,292095,40代,女性", "誤り 行,bad@example.jp,99999X,,",
+    lines = [HEADER, "山田 花子,hanako@example.jp,292095,40代,女性", "誤り 行,bad-address,292095,,",
              "既存 太郎（名簿の表記）,Existing@Example.jp,292095,20代,男性"]
     url = upload(client, ikoma, cohort, csv_file(lines)).headers["Location"]
     response = post_form(client, url, {"only_valid": "y"})
     assert response.status_code == 302
-    assert enrolled(cohort) == 2
-    new = db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp"))
-    assert (new.role, new.municipality_code, new.age_band, new.sex) == (Role.TRAINEE, "292095", AgeBand.AGE_40S,
-                                                                        Sex.FEMALE)
-    assert new.password_hash is None and new.is_active_account
-    # The existing account is enrolled, its profile untouched.
+    # Both valid rows are invited alike; nobody is a participant yet, no account is made.
+    assert invited(cohort) == 2 and enrolled(cohort) == 0
+    assert db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp")) is None
     db.session.refresh(existing)
     assert existing.display_name == "既存 太郎" and existing.municipality_code == "142166"
-    assert learning.enrolment_for(db.session, existing, course).cohort_id == cohort.id
-    # The new person gets a password link; the existing one the usual joining e-mail.
+    assert learning.enrolment_for(db.session, existing, course) is None
+    # Each gets an invitation with a one-time link, no password link.
     invite = next(m for m in outbox if m["To"] == "hanako@example.jp").get_body(("plain",)).get_content()
-    link = re.search(r"http://\S+/reset/\S+", invite).group(0)
-    assert cohort.title in invite
-    assert any(m["To"] == "existing@example.jp" and "参加を受け付けました" in m["Subject"] for m in outbox)
-    # The link lets the new participant set a password and log in.
+    link = re.search(r"http://\S+/join/invitation/\S+", invite).group(0)
+    assert cohort.title in invite and "/reset/" not in invite
+    assert any(m["To"] == "existing@example.jp" and "参加のご招待" in m["Subject"] for m in outbox)
+    # The new participant registers (here: an account made for them) and accepts from the link.
+    make_trainee(email="hanako@example.jp", name="山田 花子")
+    db.session.commit()
     participant = app.test_client()
+    login(participant, "hanako@example.jp", PASSWORD)
     path = link.split("localhost", 1)[1]
-    response = post_form(participant, path, {"password": "tsunagaru-2026", "password_confirm": "tsunagaru-2026"})
+    response = post_form(participant, path.replace("/join/", "/my/cohorts/") + "/accept", {}, token_from=path)
     assert response.status_code == 302
+    assert enrolled(cohort) == 1 and invited(cohort) == 1
     # The same preview cannot be imported twice.
     client.post(url, data={})
-    assert enrolled(cohort) == 2
+    assert invited(cohort) == 1
     assert "この取り込みはすでに完了しています" in client.get(url, follow_redirects=True).get_data(as_text=True)
 
 
@@ -165,10 +169,10 @@ def test_confirmation_checks_the_rows_again(app, ikoma, course, client):
     join_all(cohort, [make_trainee(email="walkin@example.jp")])  # a seat taken by the join link
     response = post_form(client, url, {})
     assert "エラーのある行が 1 行あるため" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert enrolled(cohort) == 1
+    assert enrolled(cohort) == 1 and invited(cohort) == 0
     post_form(client, url, {"only_valid": "y"})
-    assert enrolled(cohort) == 3
-    assert db.session.scalar(sa.select(User).where(User.email == "three@example.jp")) is None
+    assert enrolled(cohort) == 1 and invited(cohort) == 2  # each invitation holds its seat
+    assert db.session.scalar(sa.select(CohortInvitation).where(CohortInvitation.email == "three@example.jp")) is None
 
 
 def test_over_capacity_rows_are_marked(app, ikoma, course):
@@ -180,12 +184,13 @@ def test_over_capacity_rows_are_marked(app, ikoma, course):
     assert preview.rows[2].errors[0].code == "over_capacity"
 
 
-def test_a_leading_zero_dropped_by_excel_is_restored_with_a_note(app, ikoma, course):
+def test_a_class_lists_other_columns_are_never_stored(app, ikoma, course):
+    """Municipality, age and sex come from each person when they register, not from the list."""
     cohort = make_cohort(ikoma, course)
-    rows = participant_import.read_rows(f"{HEADER}\r\n札幌 花子,s@example.jp,11002,,".encode())
+    rows = participant_import.read_rows(f"{HEADER}\r\n札幌 花子,s@example.jp,11002,40代,女性".encode())
     preview = participant_import.check(db.session, cohort, rows)
-    row = preview.rows[0]
-    assert row.is_valid and row.municipality_code == "011002" and row.warnings[0].code == "leading_zero"
+    assert preview.rows[0].is_valid and not preview.rows[0].warnings
+    assert set(rows[0]) == {"line", "name", "email"}
 
 
 def test_thirty_participants_from_a_file_saved_by_excel_in_shift_jis(app, ikoma, course, client):
@@ -194,10 +199,13 @@ def test_thirty_participants_from_a_file_saved_by_excel_in_shift_jis(app, ikoma,
                         for n in range(30)]
     url = upload(client, ikoma, cohort, csv_file(lines, "cp932", "名簿.csv")).headers["Location"]
     page = client.get(url).get_data(as_text=True)
-    assert "取り込める行: 30" in page and "名簿.csv" in page
+    assert "招待できる行: 30" in page and "名簿.csv" in page and "30人を招待する" in page
     post_form(client, url, {})
-    assert enrolled(cohort) == 30
-    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.age_band == AgeBand.AGE_60S)) == 15
+    assert invited(cohort) == 30 and enrolled(cohort) == 0
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email.like("p%@example.jp"))) == 0
+    # The cohort page lists all 30 as invited, by the names of the list.
+    page = client.get(f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}").get_data(as_text=True)
+    assert page.count("招待中") >= 30 and "参加 者29" in page
 
 
 # --- attendance ----------------------------------------------------------------------------------------

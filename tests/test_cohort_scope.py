@@ -2,12 +2,15 @@
 anything of 座間市, and a 奈良県 coordinator nothing of 神奈川県. Out of scope answers 404."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, ParticipantImport
-from app.services import cohort_reports, learning
+from app.models import AuditEvent, CohortInvitation, ParticipantImport, User
+from app.services import cohort_reports, cohorts as cohort_service
+from app.services import learning
 from tests.cohort_helpers import default_course, join_all, make_cohort
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
@@ -32,17 +35,22 @@ def two_areas(app):
         {"line": 2, "name": "秘密 太郎", "email": f"secret-{c.id}@example.jp", "municipality_code": "142166",
          "age_band": "", "sex": ""}]) for name, c in cohorts.items()}
     db.session.add_all(imports.values())
+    inviter = db.session.scalar(sa.select(User).where(User.email == "ikoma@example.jp"))
+    invitations = {name: cohort_service.invite(db.session, c, email=f"invited-{c.id}@example.jp", name="秘密 花子",
+                                               actor=inviter, lifetime=dt.timedelta(days=7))[0]
+                   for name, c in cohorts.items()}
     db.session.commit()
     return {"course": course, "ikoma": ikoma, "zama": zama, "nara": nara, "kanagawa": kanagawa, "cohorts": cohorts,
-            "imports": imports}
+            "imports": imports, "invitations": invitations}
 
 
 def cohort_rules(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("coordinate.") and "cohort_id" in r.arguments]
 
 
-def build(rule, org, cohort, imp, course):
+def build(rule, org, cohort, imp, course, invitation=None):
     values = {"org_id": org.id, "cohort_id": cohort.id, "import_id": imp.id, "screen": 1,
+              "invitation_id": invitation.id if invitation else 0,
               "key": learning.live_version(db.session, course).lessons[0].key}
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 
@@ -64,7 +72,7 @@ def test_every_cohort_route_and_export_of_zama_is_404_for_ikoma(app, two_areas, 
     rules = cohort_rules(app)
     assert len(rules) >= 17
     for rule in rules:
-        url = build(rule, org, zama_cohort, zama_import, two_areas["course"])
+        url = build(rule, org, zama_cohort, zama_import, two_areas["course"], two_areas["invitations"]["座間市"])
         response = request(client, rule, url)
         assert response.status_code == 404, (url, response.status_code)
         assert "座間市の住民" not in response.get_data(as_text=True) and "秘密" not in response.get_data(as_text=True)
@@ -72,6 +80,7 @@ def test_every_cohort_route_and_export_of_zama_is_404_for_ikoma(app, two_areas, 
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action.like("export.%"))) == 0
     db.session.expire_all()
     assert db.session.get(ParticipantImport, zama_import.id).confirmed_at is None
+    assert db.session.get(CohortInvitation, two_areas["invitations"]["座間市"].id) is not None
 
 
 def test_own_cohort_urls_work_for_the_same_coordinator(app, two_areas):

@@ -75,7 +75,7 @@ def test_capacity_cannot_go_below_the_participants(app, ikoma, course):
     form = {"course_id": course.id, "title": cohort.title, "mode": "in_person", "day": "2030-01-10",
             "start_time": "14:00", "venue": "会議室", "capacity": "2"}
     page = post_form(client, url, form).get_data(as_text=True)
-    assert "すでに3人が参加しています" in page
+    assert "参加者と招待中の方が、あわせて3人います" in page
     db.session.expire_all()
     assert db.session.get(Cohort, cohort.id).capacity == 10
 
