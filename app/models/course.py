@@ -68,6 +68,19 @@ class ContentVersion(db.Model):
     def estimated_minutes(self) -> int:
         return int(self.meta["estimated_minutes"])
 
+    @property
+    def is_quiz_self_check(self) -> bool:
+        """True when the quiz is offered for checking oneself and passing it is not needed to complete.
+
+        The mode lives in meta["completion"]["quiz"]; versions imported before it have none and
+        keep the quiz required."""
+        return self.quiz is not None and self.meta["completion"].get("quiz") == "self_check"
+
+    @property
+    def is_quiz_required(self) -> bool:
+        """True when passing the quiz is part of completing the course online."""
+        return self.quiz is not None and not self.is_quiz_self_check
+
 
 class Lesson(db.Model):
     __tablename__ = "lesson"

@@ -111,6 +111,7 @@ def _store_version(session: Session, course: Course, bundle: Bundle, actor: User
         "completion": {
             "lessons": list(meta.completion.lessons),
             "quiz_pass_mark": meta.completion.quiz_pass_mark,
+            "quiz": meta.completion.quiz_mode,  # required | self_check; versions before it: required
             "attendance_replaces_lessons": meta.completion.attendance_replaces_lessons,
         },
         "certificate_template": meta.certificate_template,

@@ -195,7 +195,8 @@ def _complete_if_due(session: Session, enrolment: Enrolment, version: ContentVer
     if enrolment.completed_at is not None:
         return False
     lessons_ok = enrolment.lessons_done >= enrolment.lessons_required
-    quiz_ok = version.quiz is None or enrolment.quiz_passed_at is not None
+    # A self-check quiz is offered and scored but never holds completion back.
+    quiz_ok = not version.is_quiz_required or enrolment.quiz_passed_at is not None
     if lessons_ok and quiz_ok:
         return _mark_completed(session, enrolment, version, CompletedVia.ONLINE, now)
     return False
@@ -341,11 +342,13 @@ def open_attempt(session: Session, enrolment: Enrolment, version: ContentVersion
 
 def start_attempt(session: Session, enrolment: Enrolment, version: ContentVersion,
                   rng: random.Random | None = None) -> QuizAttempt:
-    """The open attempt at `version`'s quiz, or a new one with its order and token."""
+    """The open attempt at `version`'s quiz, or a new one with its order and token.
+
+    A completed enrolment may still take a self-check quiz, not a required one."""
     if version.quiz is None or version.course_id != enrolment.course_id:
         raise LearningError("no_quiz")
     enrolment = _lock(session, enrolment)
-    if enrolment.completed_at is not None:
+    if enrolment.completed_at is not None and version.is_quiz_required:
         raise LearningError("already_completed")
     existing = open_attempt(session, enrolment, version)
     if existing is not None:
@@ -381,7 +384,8 @@ def submit_attempt(session: Session, enrolment: Enrolment, attempt_id: int, toke
         raise LearningError("unknown_attempt")
     if attempt.submitted_at is not None:
         return Submission(attempt, is_repeat=True)
-    if enrolment.completed_at is not None:
+    live = live_version(session, enrolment.course) or attempt.version
+    if enrolment.completed_at is not None and live.is_quiz_required:
         raise LearningError("already_completed")
     version = attempt.version
     if attempts_left(session, enrolment, version) == 0:
@@ -396,7 +400,6 @@ def submit_attempt(session: Session, enrolment: Enrolment, attempt_id: int, toke
     session.refresh(attempt)
     if stored.rowcount != 1:
         return Submission(attempt, is_repeat=True)
-    live = live_version(session, enrolment.course) or version
     _refresh_figures(session, enrolment, live)
     _complete_if_due(session, enrolment, live, now)
     return Submission(attempt, is_repeat=False)

@@ -29,6 +29,9 @@ CERTIFICATE_TEMPLATES = ("adult", "children", "card")
 QUESTION_KINDS = ("single", "multiple", "truefalse")
 SURVEY_KINDS = ("scale", "single", "text")
 SHOW_EXPLANATIONS = ("after_submit", "after_pass")
+# required: passing the quiz is part of completing online; self_check: the quiz is offered and
+# scored, but the lessons alone complete the course.
+QUIZ_MODES = ("required", "self_check")
 SCALE_POINTS = 5
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -52,6 +55,7 @@ class Completion:
     lessons_all: bool  # True when course.yaml says lessons: all
     quiz_pass_mark: int | None  # percent 0-100; None when the course has no quiz
     attendance_replaces_lessons: bool
+    quiz_mode: str = "required"  # "required" | "self_check" (QUIZ_MODES)
 
 
 @dataclass
@@ -277,6 +281,7 @@ class _CourseRefs:
     completion_node: Node | None = None
     lessons_items: list[tuple[str, Node]] = field(default_factory=list)
     pass_mark_node: Node | None = None
+    quiz_mode_node: Node | None = None
     survey_node: Node | None = None
     description_node: Node | None = None
 
@@ -542,7 +547,9 @@ class _Checker:
         cm = src.mapping(node, "completion")
         if cm is None:
             return completion
-        src.check_keys(cm, "completion", (), ("lessons", "quiz_pass_mark", "attendance_replaces_lessons"))
+        src.check_keys(
+            cm, "completion", (), ("lessons", "quiz_pass_mark", "quiz", "attendance_replaces_lessons")
+        )
         lessons_node = cm.value("lessons")
         if isinstance(lessons_node, SequenceNode):
             completion.lessons_all = False
@@ -575,6 +582,19 @@ class _Checker:
             code="completion.pass_mark_range",
         )
         refs.pass_mark_node = cm.key_node("quiz_pass_mark")
+        mode = src.text(cm, "quiz", "completion.quiz", "required")
+        if mode not in QUIZ_MODES:
+            src.error(
+                cm.value("quiz"),
+                "completion.quiz_mode_unknown",
+                f"completion.quiz「{mode}」は使えません。required（合格が修了に必要）か "
+                "self_check（自分で確かめるためのテストで、修了には不要）を書いてください。",
+                f'Unknown completion.quiz "{mode}". Write required (passing is needed to complete) '
+                "or self_check (the quiz is for checking oneself and not needed to complete).",
+            )
+            mode = "required"
+        completion.quiz_mode = mode or "required"
+        refs.quiz_mode_node = cm.key_node("quiz")
         completion.attendance_replaces_lessons = src.boolean(
             cm, "attendance_replaces_lessons", "completion.attendance_replaces_lessons", False
         )
@@ -1289,6 +1309,15 @@ class _Checker:
                 "quiz_pass_mark を消してください。",
                 "completion.quiz_pass_mark is set but quiz.yaml is missing. Create quiz.yaml or "
                 "delete quiz_pass_mark.",
+            )
+        if quiz_file is None and refs.quiz_mode_node is not None:
+            src.error(
+                refs.quiz_mode_node,
+                "course.quiz_missing",
+                "completion.quiz がありますが quiz.yaml がありません。quiz.yaml を作るか、"
+                "completion.quiz を消してください。",
+                "completion.quiz is set but quiz.yaml is missing. Create quiz.yaml or delete "
+                "completion.quiz.",
             )
         if course.description:
             self._scan_yaml_markdown(src, course.description, refs.description_node)
