@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from kanji_lists import KYOIKU
 
@@ -71,10 +71,10 @@ def _get_tagger() -> Any:
     return _tagger
 
 
-def _reading(word: Any) -> str | None:
-    """The word's reading in hiragana, or None when the dictionary has none."""
+def _reading(feature: Any) -> str | None:
+    """A word's reading in hiragana from its dictionary features, or None when there is none."""
     try:
-        kana = word.feature.kana
+        kana = feature.kana
     except (AttributeError, IndexError):
         return None
     if not kana or kana == "*":
@@ -173,6 +173,9 @@ _KANJI_DIGITS = {
 }
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
+_NUMBER_START = (
+    frozenset("0123456789０１２３４５６７８９何") | set(_KANJI_DIGITS) | set(_SMALL_UNITS) | set(_BIG_UNITS)
+)
 # 何 counts like a number ending in ん: 何本 なんぼん, 何階 なんがい, 何分 なんぷん.
 WHAT = -1
 
@@ -389,10 +392,10 @@ _URL_RE = re.compile(
     r"(?:[a-zA-Z][a-zA-Z0-9+.\-]*://|www\.|mailto:)[^\s<>\"'「」『』【】（）()、。，．！？]+"
 )
 _COUNTER_MAX = max(len(name) for name in (*COUNTERS, *_DAY_COUNTERS))
+_COUNTER_ENDS = frozenset(name[-1] for name in (*COUNTERS, *_DAY_COUNTERS))
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     start: int
     end: int
     surface: str
@@ -405,7 +408,13 @@ def _words(text: str) -> list[_Word]:
     tagger = _get_tagger()
     # One MeCab tagger is not safe to use from two threads at once; analysis is fast.
     with _tagger_lock:
-        analysed = [(word.surface, _reading(word), word.feature.pos2) for word in tagger(text)]
+        analysed = []
+        for word in tagger(text):
+            surface = word.surface
+            feature = word.feature
+            # The part of speech is only needed to tell 何 the number from 何 the pronoun.
+            pos2 = feature.pos2 if surface[:1] == "何" else ""
+            analysed.append((surface, _reading(feature), pos2))
     words = []
     cursor = 0
     for surface, reading, pos2 in analysed:
@@ -413,14 +422,18 @@ def _words(text: str) -> list[_Word]:
         if not surface or start < 0:
             continue
         cursor = start + len(surface)
-        # By its characters too: the dictionary takes full-width "１０" for a noun (てん).
-        is_number = parse_number(surface) is not None and (pos2 == "数詞" or surface[0] not in "何")
+        # By its characters, not by the dictionary: it takes full-width "１０" for a noun (てん).
+        is_number = surface[0] in _NUMBER_START and parse_number(surface) is not None
+        if surface[0] == "何":
+            is_number = pos2 == "数詞"
         words.append(_Word(start, cursor, surface, reading, is_number))
     return words
 
 
 def _split_fused(word: _Word) -> tuple[str, str] | None:
     """A word the analyser kept whole (一日, ２人, 一人): (number, counter), or None."""
+    if word.surface[0] not in _NUMBER_START or word.surface[-1] not in _COUNTER_ENDS:
+        return None
     for size in range(min(_COUNTER_MAX, len(word.surface) - 1), 0, -1):
         number, counter = word.surface[:-size], word.surface[-size:]
         if (counter in COUNTERS or counter in _DAY_COUNTERS) and parse_number(number) not in (None, WHAT):
@@ -484,59 +497,61 @@ def _number_end(words: list[_Word], index: int) -> int:
     return end
 
 
+def _count_at(words: list[_Word], index: int) -> tuple[list[_Word], str, tuple[str, str], int] | None:
+    """The number and counter starting at words[index]: (number words, counter, reading, index
+    after them), or None when no counter follows a number there."""
+    word = words[index]
+    if word.is_number:
+        # A number may take several words (1 , 000 or 十 四); the counter must follow at once.
+        end = _number_end(words, index)
+        if end >= len(words) or words[end].start != words[end - 1].end:
+            return None
+        number, counter_word = words[index:end], words[end]
+        counter = counter_word.surface
+        following = [w.surface for w in words[end + 1 : end + 3]]
+        # 三日月 is a crescent moon (みかづき), not three days and a moon.
+        if counter == "日" and following[:1] and following[0].startswith("月"):
+            return None
+        # 3分の1 is a fraction (さんぶんのいち), kept as the analyser reads it (ぶん).
+        if counter == "分" and following[:1] == ["の"] and len(following) > 1 and words[end + 2].is_number:
+            return None
+        value = parse_number("".join(w.surface for w in number))
+        if value is None:
+            return None
+        reading = counter_reading(value, counter, span=value == 1 and _is_span(words, index, end))
+        return (number, counter, reading, end + 1) if reading is not None else None
+    fused = _split_fused(word)
+    if fused is None:
+        return None
+    number_text, counter = fused
+    value = parse_number(number_text)
+    if value is None:
+        return None
+    # The analyser reads a joined 一日 as ついたち only where it is a date.
+    span = value == 1 and counter == "日" and word.reading != "ついたち" and _is_span(words, index, index)
+    reading = counter_reading(value, counter, span=span)
+    if reading is None:
+        return None
+    head = _Word(word.start, word.start + len(number_text), number_text, None, True)
+    return [head], counter, reading, index + 1
+
+
 def _annotate_words(text: str, known: frozenset[str]) -> str:
     words = _words(text)
     out: list[str] = []
-    cursor = 0
-    index = 0
+    cursor = index = 0
     while index < len(words):
         word = words[index]
-        # A number (possibly in several words: 1 , 000 or 十 四) directly followed by a counter.
-        end = _number_end(words, index)
-        if end > index and end < len(words) and words[end].start == words[end - 1].end:
-            number, counter_word = words[index:end], words[end]
-            value = parse_number("".join(w.surface for w in number))
-            counter = counter_word.surface
-            # 三日月 is a crescent moon (みかづき), not three days and a moon.
-            moon = counter == "日" and end + 1 < len(words) and words[end + 1].surface.startswith("月")
-            # 3分の1 is a fraction (さんぶんのいち), kept as the analyser reads it (ぶん).
-            fraction = (
-                counter == "分"
-                and [w.surface for w in words[end + 1 : end + 2]] == ["の"]
-                and (end + 2 < len(words) and words[end + 2].is_number)
-            )
-            if value is not None and not moon and not fraction:
-                span = value == 1 and _is_span(words, index, end)
-                reading = counter_reading(value, counter, span=span)
-                if reading is not None:
-                    out.append(escape(text[cursor : word.start]))
-                    out.append(_render_count(number, counter, reading, known))
-                    cursor = counter_word.end
-                    index = end + 1
-                    continue
-        fused = _split_fused(word) if not word.is_number else None
-        if fused is not None:
-            number_text, counter = fused
-            value = parse_number(number_text)
-            assert value is not None
-            span = (
-                value == 1
-                and counter == "日"
-                and word.reading != "ついたち"
-                and _is_span(words, index, index)
-            )
-            reading = counter_reading(value, counter, span=span)
-            if reading is not None:
-                head = _Word(word.start, word.start + len(number_text), number_text, None, True)
-                out.append(escape(text[cursor : word.start]))
-                out.append(_render_count([head], counter, reading, known))
-                cursor = word.end
-                index += 1
-                continue
+        # Whatever the analyser skipped (spaces, newlines) is copied through unchanged.
         out.append(escape(text[cursor : word.start]))
-        out.append(_render_word(word.surface, word.reading, known))
-        cursor = word.end
-        index += 1
+        count = _count_at(words, index) if word.surface[0] in _NUMBER_START else None
+        if count is not None:
+            number, counter, reading, index = count
+            out.append(_render_count(number, counter, reading, known))
+        else:
+            out.append(_render_word(word.surface, word.reading, known))
+            index += 1
+        cursor = words[index - 1].end
     out.append(escape(text[cursor:]))
     return "".join(out)
 
