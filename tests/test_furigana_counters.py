@@ -240,3 +240,11 @@ def test_bare_url_in_text_gets_no_ruby():
     html = render_markdown("くわしくは https://example.jp/孤独 で。孤独", furigana_grade=GRADE, inline=True)
 
     assert html == "くわしくは https://example.jp/孤独 で。" + ruby("孤独", "こどく")
+
+
+def test_several_and_numbers_led_by_man(every_kanji):
+    # 数 ("several") before a unit: the counter follows the unit (すうじゅっぷん, すうひゃっぽん).
+    assert annotate("数十分", GRADE) == ruby("数十", "すうじゅっ") + ruby("分", "ぷん")
+    assert annotate("数百本", GRADE) == ruby("数百", "すうひゃっ") + ruby("本", "ぽん")
+    # 万 without a number before it is まん (数万円 すうまんえん), not いちまん.
+    assert annotate("数万円", GRADE) == ruby("数", "すう") + ruby("万", "まん") + ruby("円", "えん")

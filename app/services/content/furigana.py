@@ -174,7 +174,7 @@ _KANJI_DIGITS = {
 _SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG_UNITS = {"万": 10**4, "億": 10**8, "兆": 10**12}
 _NUMBER_START = (
-    frozenset("0123456789０１２３４５６７８９何") | set(_KANJI_DIGITS) | set(_SMALL_UNITS) | set(_BIG_UNITS)
+    frozenset("0123456789０１２３４５６７８９何数") | set(_KANJI_DIGITS) | set(_SMALL_UNITS) | set(_BIG_UNITS)
 )
 # 何 counts like a number ending in ん: 何本 なんぼん, 何階 なんがい, 何分 なんぷん.
 WHAT = -1
@@ -423,7 +423,7 @@ def _words(text: str) -> list[_Word]:
             continue
         cursor = start + len(surface)
         # By its characters, not by the dictionary: it takes full-width "１０" for a noun (てん).
-        is_number = surface[0] in _NUMBER_START and parse_number(surface) is not None
+        is_number = surface[0] in _NUMBER_START and parse_number(surface.removeprefix("数")) is not None
         if surface[0] == "何":
             is_number = pos2 == "数詞"
         words.append(_Word(start, cursor, surface, reading, is_number))
@@ -460,7 +460,8 @@ def _render_count(number: list[_Word], counter: str, reading: tuple[str, str], k
     number_text = "".join(word.surface for word in number)
     number_part, counter_part = reading
     counter_html = annotate_word(counter, counter_part) if _unknown(counter, known) else escape(counter)
-    if all(is_kanji(char) for char in number_text):
+    # 万円 after 数 or 何 is まん, not いちまん: a number led by 万, 億 or 兆 keeps the analyser's words.
+    if all(is_kanji(char) for char in number_text) and number_text[0] not in _BIG_UNITS:
         if not number_part:
             # Read together (一日 ついたち): one ruby over both, or none.
             whole = number_text + counter
@@ -515,11 +516,17 @@ def _count_at(words: list[_Word], index: int) -> tuple[list[_Word], str, tuple[s
         # 3分の1 is a fraction (さんぶんのいち), kept as the analyser reads it (ぶん).
         if counter == "分" and following[:1] == ["の"] and len(following) > 1 and words[end + 2].is_number:
             return None
-        value = parse_number("".join(w.surface for w in number))
+        text = "".join(w.surface for w in number)
+        # 数 ("several") before tens, hundreds, ...: the counter follows the unit (数十分 すうじゅっぷん).
+        several = "すう" if text.startswith("数") else ""
+        value = parse_number(text.removeprefix("数"))
         if value is None:
             return None
-        reading = counter_reading(value, counter, span=value == 1 and _is_span(words, index, end))
-        return (number, counter, reading, end + 1) if reading is not None else None
+        span = not several and value == 1 and _is_span(words, index, end)
+        reading = counter_reading(value, counter, span=span)
+        if reading is None:
+            return None
+        return number, counter, (several + reading[0], reading[1]), end + 1
     fused = _split_fused(word)
     if fused is None:
         return None
