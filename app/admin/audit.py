@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "certificate.issue": _l("証書の発行"),
     "certificate.revoke": _l("証書の取り消し"),
     "certificate.reissue": _l("証書の再発行"),
+    "certificate.repair": _l("印刷できなかった証書を直して作成"),
     "certificate.settings": _l("証書の設定の変更"),
     "certificate.bulk_start": _l("証書の一括作成"),
     "certificate.bulk_download": _l("証書の一括ダウンロード"),

@@ -6,7 +6,7 @@ from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app.extensions import db
-from app.forms import municipality_message
+from app.forms import PrintableName, municipality_message, printable_text
 from app.i18n import ORG_KIND_LABELS
 from app.models import Prefecture
 from app.services.municipalities import code_problem, normalise_code
@@ -26,8 +26,10 @@ def area_code(form, field) -> None:
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("団体名"), validators=[DataRequired(message=_l("入力してください。")),
-                                              Length(max=100, message=_l("%(max)d文字以内で入力してください。"))])
+    # Printed as the organiser on certificates until the coordinator sets another name.
+    name = StringField(_l("団体名"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=100, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("organiser_name")])
     kind = SelectField(_l("種類"), choices=[(k.value, v) for k, v in ORG_KIND_LABELS.items()])
     area_code = StringField(
         _l("区域（市区町村コード6桁、または都道府県全体なら都道府県コード2桁）"),
@@ -37,8 +39,9 @@ class OrganisationForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    display_name = StringField(_l("お名前"), validators=[DataRequired(message=_l("入力してください。")),
-                                                      Length(max=60, message=_l("%(max)d文字以内で入力してください。"))])
+    display_name = StringField(_l("お名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("holder_name")])
     email = EmailField(_l("メールアドレス"), validators=[
         DataRequired(message=_l("入力してください。")), Length(max=254),
         Email(message=_l("メールアドレスの形が正しくありません（例: name@example.jp）。"), check_deliverability=False)])

@@ -22,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import MunicipalityCode
+from app.forms import MunicipalityCode, PrintableName, printable_text
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
 from app.services.accounts import MIN_PASSWORD_LENGTH, password_problem
 
@@ -58,7 +58,9 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     display_name = StringField(
         _l("お名前（修了証に印刷されます）"),
-        validators=[_required(), Length(max=60, message=_l("%(max)d文字以内で入力してください。"))],
+        filters=[printable_text],
+        validators=[_required(), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+                    PrintableName("holder_name")],
     )
     email = EmailField(_l("メールアドレス"), validators=_email_validators())
     password = PasswordField(_l("パスワード（8文字以上）"), validators=[_required(), strong_password])

@@ -1,8 +1,6 @@
 """Coordinators: certificate settings and preview, issued certificates, revocation, bulk ZIP."""
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import DBAPIError
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
@@ -18,20 +15,36 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.coordinate import bp
 from app.coordinate.views import load_organisation
 from app.extensions import db
-from app.forms import ConfirmForm
+from app.forms import ConfirmForm, PrintableName, printable_text
 from app.jobs import dispatch_bulk
 from app.learn.certificates import database_unreachable, font_missing_page, pdf_response, storage_failed_page
 from app.models import BulkJob, Certificate, JobStatus
 from app.services import audit, bulk, issuing
 from app.services.certificates.fonts import FontMissingError
+from app.services.certificates.logos import logo_problem, prepare_logo
 from app.services.certificates.render import CERTIFICATE_TITLES, CertificateRenderError, render_sample
 
 MAX_LOGO_BYTES = 1024 * 1024
 PAGE_SIZE = 50
+# Why a certificate cannot be rendered (issuing.PRINT_PROBLEMS), said to its organisation.
+PRINT_PROBLEM_MESSAGES = {
+    "characters": _l("お名前・発行者・署名者のどれかに、証書のフォントにない文字（絵文字、一部の旧字体など）があります。"),
+    "too_long": _l("お名前・発行者・署名者のどれかが長すぎて、証書の欄に収まりません。"),
+    "logo": _l("ロゴの画像を証書に使えません。証書の設定でロゴを選び直すか外してください。"),
+    "invalid": _l("証書に必要な項目（お名前・発行者など）が空か、正しくありません。"),
+    "template": _l("証書のひな形に問題があります。運営者に連絡してください。"),
+    "render": _l("PDF の作成に失敗しました。運営者に連絡してください。"),
+}
+LOGO_MESSAGES = {
+    "unreadable": _l("ロゴの画像を読み取れませんでした。PNG か JPEG の画像を選んでください。"),
+    "format": _l("ロゴには PNG か JPEG の画像を使ってください。"),
+    "too_many_pixels": _l("ロゴの画像が大きすぎます。縦横4000ピクセル以内（1600万画素以内）の画像にしてください。"),
+}
 
 
 def valid_logo(form, field) -> None:
-    """A real PNG or JPEG image of reasonable size, checked by decoding it, not by its name."""
+    """A real PNG or JPEG image of bounded bytes and pixels, judged by its content, not its name;
+    its size is read from the header before anything is decoded."""
     upload = field.data
     if not upload or not getattr(upload, "filename", ""):
         return
@@ -39,22 +52,20 @@ def valid_logo(form, field) -> None:
     upload.stream.seek(0)
     if len(data) > MAX_LOGO_BYTES:
         raise ValidationError(_l("ロゴの画像は1MB以下にしてください。"))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-            kind = image.format
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValidationError(_l("ロゴの画像を読み取れませんでした。PNG か JPEG の画像を選んでください。")) from error
-    if kind not in ("PNG", "JPEG"):
-        raise ValidationError(_l("ロゴには PNG か JPEG の画像を使ってください。"))
+    problem = logo_problem(data)
+    if problem is not None:
+        raise ValidationError(LOGO_MESSAGES[problem])
 
 
 class SettingsForm(FlaskForm):
     title = SelectField(_l("証書の名前"), choices=[(t, t) for t in CERTIFICATE_TITLES])
-    organiser_name = StringField(_l("発行者として印刷する名前"), validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=100)])
-    signatory_title = StringField(_l("署名者の役職（例: 市長）"), validators=[Optional(), Length(max=40)])
-    signatory_name = StringField(_l("署名者の氏名"), validators=[Optional(), Length(max=60)])
+    organiser_name = StringField(_l("発行者として印刷する名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=100), PrintableName("organiser_name")])
+    signatory_title = StringField(_l("署名者の役職（例: 市長）"), filters=[printable_text],
+                                  validators=[Optional(), Length(max=40), PrintableName()])
+    # The title and the name share one printed line: their sum must fit.
+    signatory_name = StringField(_l("署名者の氏名"), filters=[printable_text], validators=[
+        Optional(), Length(max=60), PrintableName("signatory_name", together={"signatory_title": "signatory_title"})])
     valid_years = IntegerField(_l("有効期間（年）。空欄なら期限なし"), validators=[
         Optional(), NumberRange(min=1, max=20, message=_l("1〜20の数を入力してください。"))])
     logo = FileField(_l("ロゴ（PNG または JPEG、1MB まで）"), validators=[
@@ -68,8 +79,13 @@ class RevokeForm(FlaskForm):
 
 
 class ReissueForm(FlaskForm):
-    holder_name = StringField(_l("正しいお名前"), validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60)])
+    holder_name = StringField(_l("正しいお名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
+
+
+class RepairForm(FlaskForm):
+    holder_name = StringField(_l("証書に印刷するお名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
 
 
 def load_certificate(org_id: int, cert_id: int) -> tuple:
@@ -102,9 +118,10 @@ def certificate_settings(org_id: int):
         if form.remove_logo.data:
             settings.logo, settings.logo_mime = None, None
         elif form.logo.data and getattr(form.logo.data, "filename", ""):
-            data = form.logo.data.read()
-            settings.logo = data
-            settings.logo_mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+            # Stored at print size, re-encoded (which drops EXIF and other metadata): every
+            # certificate embeds it, so a 12000 px logo would cost each render seconds and a GB.
+            settings.logo = prepare_logo(form.logo.data.read(MAX_LOGO_BYTES + 1))
+            settings.logo_mime = "image/png"
         audit.record(db.session, "certificate.settings", actor_id=current_user.id, target_type="organisation",
                      target_id=org.id)
         db.session.commit()
@@ -124,10 +141,16 @@ def certificate_preview(org_id: int, template: str):
                  "signatory_title": settings.signatory_title, "signatory_name": settings.signatory_name,
                  "municipality_name": org.area_name}
     try:
-        data = render_sample(template, overrides=overrides, logo=settings.logo)
+        data = render_sample(template, overrides=overrides, logo=issuing.print_logo(db.session, settings))
+        db.session.commit()  # a logo stored before uploads were scaled down is stored scaled now
     except FontMissingError as error:
         return font_missing_page(error)
+    except issuing.UnprintableError as error:
+        db.session.rollback()
+        flash(_("見本を作れませんでした: %(error)s", error=PRINT_PROBLEM_MESSAGES[error.code]), "error")
+        return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
     except (CertificateRenderError, ValueError) as error:
+        db.session.rollback()
         flash(_("見本を作れませんでした: %(error)s", error=str(error)), "error")
         return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
     response = pdf_response(data, f"sample-{template}.pdf")
@@ -150,16 +173,25 @@ def certificate_list(org_id: int):
                                .offset((page - 1) * PAGE_SIZE)).all()
     jobs = db.session.scalars(sa.select(BulkJob).where(BulkJob.organisation_id == org.id)
                               .order_by(BulkJob.id.desc()).limit(5)).all()
+    # Only certificates never printed can be broken; checking one costs about a millisecond.
+    problems = {cert.id: problem for cert in certs if cert.pdf_sha256 is None and cert.revoked_at is None
+                and (problem := issuing.print_problem(db.session, cert)) is not None}
     return render_template("coordinate/certificates.html", org=org, certs=certs, q=q, page=page, total=total,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), jobs=jobs, form=ConfirmForm())
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), jobs=jobs, form=ConfirmForm(),
+                           problems=problems, problem_messages=PRINT_PROBLEM_MESSAGES)
 
 
 @bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>")
 def certificate_detail(org_id: int, cert_id: int):
     org, cert = load_certificate(org_id, cert_id)
+    current = cert.revoked_at is None and cert.superseded_at is None
+    problem = issuing.print_problem(db.session, cert) if current else None
+    card_problem = issuing.print_problem(db.session, cert, "card") if current else None
     return render_template("coordinate/certificate.html", org=org, cert=cert,
                            result=issuing.verify(cert), revoke_form=RevokeForm(),
-                           reissue_form=ReissueForm(holder_name=cert.holder_name))
+                           reissue_form=ReissueForm(holder_name=cert.holder_name),
+                           problem=problem, card_problem=card_problem, problem_messages=PRINT_PROBLEM_MESSAGES,
+                           repair_form=RepairForm(holder_name=printable_text(cert.holder_name)))
 
 
 @bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>.pdf")
@@ -171,12 +203,45 @@ def certificate_download(org_id: int, cert_id: int):
     except FontMissingError as error:
         db.session.rollback()
         return font_missing_page(error)
+    except issuing.UnprintableError as error:
+        db.session.rollback()
+        flash(_("PDF を作れませんでした: %(problem)s", problem=PRINT_PROBLEM_MESSAGES[error.code]), "error")
+        return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
     except DBAPIError as error:
         if database_unreachable(error):
             raise
         db.session.rollback()
         return storage_failed_page(error, url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
     return pdf_response(data, f"{cert.serial}.pdf")
+
+
+@bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>/repair", methods=["POST"])
+def certificate_repair(org_id: int, cert_id: int):
+    org, cert = load_certificate(org_id, cert_id)
+    back = url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id)
+    form = RepairForm()
+    if not form.validate_on_submit():
+        for error in form.holder_name.errors or [_("お名前を入力してください。")]:
+            flash(error, "error")
+        return redirect(back)
+    try:
+        issuing.repair(db.session, cert, holder_name=form.holder_name.data, actor=current_user,
+                       base_url=current_app.config["BASE_URL"])
+    except FontMissingError as error:
+        db.session.rollback()
+        return font_missing_page(error)
+    except issuing.UnprintableError as error:
+        db.session.rollback()
+        flash(_("まだ PDF を作れません: %(problem)s", problem=PRINT_PROBLEM_MESSAGES[error.code]), "error")
+        return redirect(back)
+    except issuing.CertificateError:
+        db.session.rollback()
+        flash(_("この証書は直せません（PDF がすでに作られているか、取り消し・再発行済みです）。"
+                "お名前の誤りは再発行で直してください。"), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("証書 %(serial)s の PDF を作りました。番号と確認コードは変わりません。", serial=cert.serial), "success")
+    return redirect(back)
 
 
 @bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>/revoke", methods=["POST"])

@@ -12,15 +12,17 @@ from wtforms.validators import DataRequired, Length, NumberRange
 from app.coordinate import bp
 from app.coordinate.views import load_organisation
 from app.extensions import db
-from app.forms import ConfirmForm
+from app.forms import ConfirmForm, PrintableName, printable_text
 from app.models import OrganisationKind
 from app.services import pupils
 from app.services.certificates.fonts import find_japanese_fonts
 
 
 class ClassForm(FlaskForm):
-    name = StringField(_l("クラスの名前（例: 6年1組）"), validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。"))])
+    # Pupils are named "<class> <n>番" until renamed, and that name is printed on their certificates.
+    name = StringField(_l("クラスの名前（例: 6年1組）"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("holder_name", suffix=" 999番")])
     count = IntegerField(_l("児童・生徒の人数"), validators=[
         DataRequired(message=_l("人数を数字で入力してください。")),
         NumberRange(min=1, max=pupils.MAX_PUPILS, message=_l("1から%(max)d人までにしてください。"))])
@@ -28,8 +30,9 @@ class ClassForm(FlaskForm):
 
 
 class RenameForm(FlaskForm):
-    display_name = StringField(_l("表示名（修了証に印刷されます）"), validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。"))])
+    display_name = StringField(_l("表示名（修了証に印刷されます）"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("holder_name")])
 
 
 class CardsForm(FlaskForm):
@@ -111,7 +114,8 @@ def rename_pupil(org_id: int, class_id: int, pupil_id: int):
         db.session.commit()
         flash(_("%(number)d番の表示名を変えました。", number=pupil.pupil_number), "success")
     else:
-        flash(_("表示名は1〜60文字で入力してください。"), "error")
+        for error in form.display_name.errors or [_("表示名は1〜60文字で入力してください。")]:
+            flash(error, "error")
     return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
 
 

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from app.cohort_text import MODE_LABELS
+from app.forms import PrintableName, printable_text
 from app.models import CohortMode
 
 REQUIRED = _l("入力してください。")
@@ -31,20 +32,23 @@ def http_url(form, field) -> None:
 
 class CohortForm(FlaskForm):
     course_id = SelectField(_l("講座"), coerce=int, validators=[DataRequired(message=_l("講座を選んでください。"))])
-    title = StringField(_l("開催回の名前（例: 令和8年度 第1回 つながりサポーター養成講座）"), validators=[
-        DataRequired(message=REQUIRED), Length(max=100, message=_l("%(max)d文字以内で入力してください。"))])
+    title = StringField(_l("開催回の名前（例: 令和8年度 第1回 つながりサポーター養成講座）"), filters=[printable_text],
+                        validators=[DataRequired(message=REQUIRED),
+                                    Length(max=100, message=_l("%(max)d文字以内で入力してください。")), PrintableName()])
     mode = RadioField(_l("開催のしかた"), choices=[(m.value, label) for m, label in MODE_LABELS.items()],
                       default=CohortMode.IN_PERSON.value,
                       validators=[DataRequired(message=_l("開催のしかたを選んでください。"))])
     day = DateField(_l("開催日"), validators=[Optional()])
     start_time = TimeField(_l("開始時刻"), validators=[Optional()])
     end_time = TimeField(_l("終了時刻"), validators=[Optional()])
-    venue = StringField(_l("会場（対面のとき）"), validators=[Optional(), Length(max=200)])
+    venue = StringField(_l("会場（対面のとき）"), filters=[printable_text],
+                        validators=[Optional(), Length(max=200), PrintableName()])
     meeting_url = URLField(_l("オンライン会議のリンク（ライブのとき。参加者にだけメールで知らせます）"),
                            validators=[Optional(), Length(max=500), http_url])
     capacity = IntegerField(_l("定員（空欄なら制限なし）"), validators=[
         Optional(), NumberRange(min=1, max=10000, message=_l("1〜10000の数を入力してください。"))])
-    instructor_name = StringField(_l("講師の名前"), validators=[Optional(), Length(max=60)])
+    instructor_name = StringField(_l("講師の名前"), filters=[printable_text],
+                                  validators=[Optional(), Length(max=60), PrintableName()])
     deadline = DateField(_l("申し込みの締め切り日（その日の23時59分まで。空欄なら締め切りなし）"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
@@ -80,4 +84,5 @@ class ConfirmImportForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), validators=[
         DataRequired(message=REQUIRED), Email(message=_l("メールアドレスの形が正しくありません。")), Length(max=254)])
-    display_name = StringField(_l("お名前"), validators=[DataRequired(message=REQUIRED), Length(max=60)])
+    display_name = StringField(_l("お名前"), filters=[printable_text],
+                               validators=[DataRequired(message=REQUIRED), Length(max=60), PrintableName("holder_name")])

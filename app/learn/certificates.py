@@ -31,6 +31,13 @@ def font_missing_page(error: FontMissingError):
     return render_template("errors/font_missing.html", error=error), 503
 
 
+def broken_certificate_page(cert: Certificate, error: issuing.UnprintableError):
+    """The certificate cannot be rendered from what it holds: say so, and who fixes it. Its
+    organisation sees the same problem on its certificate page, with a way to repair it."""
+    current_app.logger.warning("certificate %s cannot be rendered for its holder: %s", cert.id, error.code)
+    return render_template("learn/certificate_broken.html", cert=cert), 503
+
+
 def database_unreachable(error: DBAPIError) -> bool:
     """The database itself is gone (app.errors answers 503), as opposed to refusing to store
     (a full disk, SQLSTATE class 53, a trigger, a missing privilege)."""
@@ -58,6 +65,9 @@ def certificate_pdf(cert_id: int):
     except FontMissingError as error:
         db.session.rollback()
         return font_missing_page(error)
+    except issuing.UnprintableError as error:
+        db.session.rollback()
+        return broken_certificate_page(cert, error)
     except DBAPIError as error:
         if database_unreachable(error):
             raise
@@ -73,6 +83,11 @@ def certificate_card(cert_id: int):
         return render_template("learn/certificate_revoked.html", cert=cert), 410
     try:
         data = issuing.card_pdf(db.session, cert, base_url=current_app.config["BASE_URL"])
+        db.session.commit()  # a logo stored before uploads were scaled down is stored scaled now
     except FontMissingError as error:
+        db.session.rollback()
         return font_missing_page(error)
+    except issuing.UnprintableError as error:
+        db.session.rollback()
+        return broken_certificate_page(cert, error)
     return pdf_response(data, f"{cert.serial}-card.pdf")

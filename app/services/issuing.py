@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -29,7 +30,15 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit, memory
 from app.services.certificates.codes import InvalidCodeError, new_verification_code, normalise_code
-from app.services.certificates.render import CertificateData, render_certificate
+from app.services.certificates.logos import LogoError, needs_shrinking, prepare_logo
+from app.services.certificates.names import clean_name
+from app.services.certificates.render import (
+    CertificateData,
+    CertificateRenderError,
+    TemplateNotFoundError,
+    certificate_problem,
+    render_certificate,
+)
 from app.services.upsert import insert_ignore
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -40,10 +49,22 @@ ISSUER_KIND_ORDER = (OrganisationKind.MUNICIPALITY, OrganisationKind.WELFARE_COU
                      OrganisationKind.OTHER)
 
 
+log = logging.getLogger(__name__)
+
+
 class CertificateError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+class UnprintableError(CertificateError):
+    """The certificate cannot be rendered from what it holds; `code` says why (PRINT_PROBLEMS)."""
+
+
+# Why a certificate cannot be rendered: a character the font lacks, a text wider than its box,
+# a logo the renderer refuses, data the renderer refuses, a broken template, anything else.
+PRINT_PROBLEMS = ("characters", "too_long", "logo", "invalid", "template", "render")
 
 
 def today_jst() -> dt.date:
@@ -161,15 +182,17 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
         serial=_next_serial(session, settings.serial_prefix if settings else PLATFORM_PREFIX, completed_on.year),
         code=_new_code(session),
         template="children" if audience == "children" else "adult",
-        holder_name=(holder_name or enrolment.user.display_name).strip(),
+        # Cleaned again here: names stored before names were cleaned on input may hold a
+        # right-to-left override that would print a different name from the one verified.
+        holder_name=clean_name(holder_name or enrolment.user.display_name),
         # With the author's furigana ({講座|こうざ}): the children's template prints it as ruby.
         course_title=version.meta.get("title") or version.title, course_version=version.label, audience=audience,
         completed_on=completed_on,
-        organiser_name=settings.organiser_name if settings else PLATFORM_ORGANISER,
+        organiser_name=clean_name(settings.organiser_name) if settings else PLATFORM_ORGANISER,
         municipality_name=_municipality_name(session, enrolment.user, org),
         title=settings.title if settings else "修了証",
-        signatory_title=settings.signatory_title if settings else "",
-        signatory_name=settings.signatory_name if settings else "",
+        signatory_title=clean_name(settings.signatory_title) if settings else "",
+        signatory_name=clean_name(settings.signatory_name) if settings else "",
         expires_on=expires_on,
     )
     try:
@@ -207,13 +230,65 @@ def verify_url(base_url: str, cert: Certificate) -> str:
     return f"{base_url.rstrip('/')}/verify/{cert.code_display}"
 
 
-def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: str | None = None) -> bytes:
-    settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
+def print_logo(session: Session, settings: CertificateSettings | None) -> bytes | None:
+    """The organisation's logo at print size; a logo stored before logos were scaled down on
+    upload is scaled now, once, and stored so (raises UnprintableError if it cannot be)."""
+    if settings is None or not settings.logo:
+        return None
+    if needs_shrinking(settings.logo):
+        try:
+            settings.logo = prepare_logo(settings.logo, stored=True)
+        except LogoError as error:
+            raise UnprintableError("logo") from error
+        settings.logo_mime = "image/png"
+        session.flush()
+    return settings.logo
+
+
+def _problem(session: Session, cert: Certificate, template: str, logo: bytes | None) -> str:
+    """Why a render of this certificate failed, found without rendering (the failure path only)."""
     try:
-        return render_certificate(certificate_data(cert), template or cert.template,
-                                  verify_url=verify_url(base_url, cert), logo=settings.logo if settings else None)
+        data = certificate_data(cert)
+    except (TypeError, ValueError):
+        return "invalid"
+    return certificate_problem(data, template, logo=logo) or "render"
+
+
+def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: str | None = None) -> bytes:
+    """Render the certificate (or its card); raises UnprintableError, never a bare render error."""
+    settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
+    template = template or cert.template
+    logo = print_logo(session, settings)
+    try:
+        return render_certificate(certificate_data(cert), template,
+                                  verify_url=verify_url(base_url, cert), logo=logo)
+    except (CertificateRenderError, TemplateNotFoundError, ValueError) as error:
+        # UnsupportedCharacterError is a ValueError; so are a refused logo and refused data.
+        code = _problem(session, cert, template, logo)
+        log.warning("certificate %s cannot be rendered with %r (%s): %s", cert.id, template, code,
+                    str(error)[:300])
+        raise UnprintableError(code) from error
     finally:
         memory.release()  # WeasyPrint's garbage back to the OS: workers stay small (bench issue 9)
+
+
+def print_problem(session: Session, cert: Certificate, template: str | None = None) -> str | None:
+    """Why this certificate (or its card, with template="card") could not be rendered now, or None.
+
+    Checked without rendering (the template's text and boxes, the font's glyphs, the logo's
+    header): cheap enough for a list page. A stored certificate PDF is printable by definition."""
+    template = template or cert.template
+    if template == cert.template and cert.pdf_sha256 is not None:
+        return None
+    settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
+    logo = settings.logo if settings is not None else None
+    if logo and needs_shrinking(logo):
+        logo = None  # scaled down at the next render; judged then
+    try:
+        data = certificate_data(cert)
+    except (TypeError, ValueError):
+        return "invalid"
+    return certificate_problem(data, template, logo=logo)
 
 
 def pdf_bytes(session: Session, cert: Certificate, *, base_url: str) -> bytes:
@@ -259,11 +334,13 @@ def find_by_pdf(session: Session, data: bytes) -> Certificate | None:
 
 
 def _plain_name(name: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKC", name) if not ch.isspace())
+    return "".join(ch for ch in clean_name(name) if not ch.isspace())
 
 
 def masked_name(name: str) -> str:
     """山田 太郎 -> 山田 ○○: enough to recognise, not enough to learn a stranger's name."""
+    # Cleaned, so a bidi override stored before names were cleaned cannot reorder what is shown.
+    name = clean_name(name)
     parts = unicodedata.normalize("NFKC", name).split()
     if len(parts) >= 2:
         return parts[0] + " " + " ".join("○" * len(p) for p in parts[1:])
@@ -271,6 +348,7 @@ def masked_name(name: str) -> str:
 
 
 def name_matches(cert: Certificate, typed: str) -> bool:
+    """Whether `typed` is the holder's name (spaces and full-width forms aside): yes or no, nothing more."""
     return bool(typed.strip()) and _plain_name(typed) == _plain_name(cert.holder_name)
 
 
@@ -318,6 +396,38 @@ def reissue(session: Session, cert: Certificate, *, holder_name: str, actor: Use
                  replaces=cert.serial, serial=new.serial)
     session.flush()
     return new
+
+
+def repair(session: Session, cert: Certificate, *, holder_name: str, actor: User, base_url: str) -> bytes:
+    """Print a certificate that never could be: its name (cleaned, or as corrected) and the
+    organisation's current settings replace what was copied at issue, then the PDF is stored.
+
+    Only a certificate without a stored PDF: nobody holds a paper or file of it, so nothing
+    presented elsewhere changes. What identifies it stays: serial, verification code, issue and
+    completion dates, expiry, course and municipality. A printed certificate is corrected by
+    reissue instead (a new code; the old one is marked superseded). Raises UnprintableError
+    (and the caller rolls back) when the current values still cannot be printed."""
+    if cert.revoked_at is not None or cert.superseded_at is not None:
+        raise CertificateError("not_current")
+    if cert.pdf_sha256 is not None or session.get(CertificateFile, cert.id) is not None:
+        raise CertificateError("already_printed")
+    org = session.get(Organisation, cert.organisation_id) if cert.organisation_id else None
+    settings = settings_for(session, org) if org is not None else None
+    values = {"holder_name": clean_name(holder_name)}
+    if settings is not None:
+        values.update(organiser_name=clean_name(settings.organiser_name), title=settings.title,
+                      signatory_title=clean_name(settings.signatory_title),
+                      signatory_name=clean_name(settings.signatory_name))
+    changed = sorted(field for field, value in values.items() if getattr(cert, field) != value)
+    for field, value in values.items():
+        setattr(cert, field, value)
+    session.flush()
+    data = pdf_bytes(session, cert, base_url=base_url)
+    # Which fields changed, not their values: the audit log is no second copy of names.
+    audit.record(session, "certificate.repair", actor_id=actor.id, target_type="certificate", target_id=cert.id,
+                 serial=cert.serial, changed=changed)
+    session.flush()
+    return data
 
 
 def may_manage(session: Session, user: User, cert: Certificate) -> bool:

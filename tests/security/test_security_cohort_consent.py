@@ -5,6 +5,7 @@ attended or certified until its owner, logged in as that address, accepts from t
 the owner may decline; the coordinator can resend or withdraw an invitation."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -261,3 +262,17 @@ def test_live_meeting_link_is_not_mailed_before_acceptance(app, ikoma, course, c
     mail = next(m for m in outbox if m["To"] == "one@example.jp")
     assert "meet.example.jp" not in mail.get_body(("plain",)).get_content()
     assert not list(mail.iter_attachments())
+
+
+def test_an_expired_link_is_refused_and_a_resent_one_works(app, ikoma, course, coordinator, outbox):
+    cohort = make_cohort(ikoma, course)
+    import_file(coordinator, ikoma, cohort, ["一 さん,one@example.jp,292095,,"])
+    old_link = path_of(link_for(outbox, "one@example.jp"))
+    invitation = db.session.scalar(sa.select(CohortInvitation))
+    invitation.expires_at = invitation.sent_at - dt.timedelta(minutes=1)
+    db.session.commit()
+    assert app.test_client().get(old_link).status_code == 404
+    assert "期限切れ" in text_of(coordinator.get(cohort_url(ikoma, cohort)))
+    post_form(coordinator, f"{cohort_url(ikoma, cohort)}/invitations/{invitation.id}/resend", {},
+              token_from=cohort_url(ikoma, cohort))
+    assert app.test_client().get(path_of(link_for(outbox, "one@example.jp"))).status_code == 200

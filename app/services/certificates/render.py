@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import datetime as dt
 import functools
+import io
 import json
 import logging
 import re
@@ -219,7 +220,30 @@ def _logo_data_uri(logo: bytes) -> str:
         mime = "image/svg+xml"
     else:
         raise ValueError("logo must be PNG, JPEG, WebP or SVG")
+    if mime != "image/svg+xml":
+        _check_logo_pixels(logo)
     return f"data:{mime};base64,{base64.b64encode(logo).decode('ascii')}"
+
+
+def _check_logo_pixels(logo: bytes) -> None:
+    """Refuse a raster logo whose decoded size would make every render slow and huge."""
+    import warnings
+
+    from PIL import Image
+
+    from .logos import MAX_LOGO_PIXELS, MAX_LOGO_SIDE
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(logo)) as image:  # the header only
+                width, height = image.size
+    except Image.DecompressionBombError as error:
+        raise ValueError("logo has too many pixels") from error
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"logo is not a readable image: {error}") from error
+    if max(width, height) > MAX_LOGO_SIDE or width * height > MAX_LOGO_PIXELS:
+        raise ValueError(f"logo of {width}x{height} pixels is larger than {MAX_LOGO_SIDE} px or {MAX_LOGO_PIXELS} pixels")
 
 
 def _check_verify_url(verify_url: str) -> None:
@@ -325,27 +349,18 @@ def stray_fonts(document: Any) -> set[str]:
     return {name for name in names if not name.startswith("IPAex")}
 
 
-def _render(
+def _page_html(
     data: CertificateData,
-    template: str,
+    info: TemplateInfo,
+    fonts: JapaneseFonts,
     *,
     verify_url: str,
-    logo: bytes | None,
-    fonts: JapaneseFonts | None,
-    font_dirs: Iterable[Path | str] | None,
-    templates_dir: Path | None,
+    qr_uri: str,
+    logo_uri: str | None,
     sample: bool,
-) -> bytes:
-    """Render one certificate; the shared body of render_certificate and render_sample."""
-    root = Path(templates_dir or DEFAULT_TEMPLATES_DIR)
-    info = _template_info(template, root)
-    _check_verify_url(verify_url)
-    # Before WeasyPrint runs: without these fonts it would print empty boxes.
-    fonts = fonts or find_japanese_fonts(font_dirs)
-    codepoints = supported_codepoints(fonts.gothic) & supported_codepoints(fonts.mincho)
-    data = _drawable(data, codepoints)
+) -> tuple[str, list[str]]:
+    """Fill the template's HTML; return it with the texts that do not fit their box even at min_pt."""
     code = normalise_code(data.verification_code)
-
     overfull: list[str] = []
 
     def fit(
@@ -373,8 +388,8 @@ def _render(
         "code": code,
         "code_groups": code.split("-"),
         "verify_url": verify_url,
-        "qr_uri": qr_data_uri(verify_url),
-        "logo_uri": _logo_data_uri(logo) if logo else None,
+        "qr_uri": qr_uri,
+        "logo_uri": logo_uri,
         # Printing 「奈良県生駒市」 under 「生駒市」 or 「生駒市社会福祉協議会」 says nothing new.
         "show_municipality": bool(municipality)
         and municipality not in organiser
@@ -383,7 +398,94 @@ def _render(
         "sample": sample,
         "fit": fit,
     }
-    html_text = _environment(info.path).get_template("template.html").render(context)
+    return _environment(info.path).get_template("template.html").render(context), overfull
+
+
+# Stands in for the QR code where only the text of a page is checked, not drawn.
+_NO_IMAGE = "data:image/svg+xml;base64,PHN2Zy8+"
+
+
+def overfull_fields(overrides: Mapping[str, Any], templates_dir: Path | None = None) -> list[str]:
+    """Texts that would not fit their box on some template if the sample data had these values.
+
+    Runs each template's HTML with its own fit() boxes but not WeasyPrint (a millisecond, not a
+    render), so a form can refuse a name that some certificate, or the card, could not print."""
+    root = Path(templates_dir or DEFAULT_TEMPLATES_DIR)
+    fonts = find_japanese_fonts()
+    overfull: list[str] = []
+    for info in list_templates(root):
+        data = sample_data(info.name, **overrides)
+        overfull += _page_html(data, info, fonts, verify_url=SAMPLE_VERIFY_URL, qr_uri=_NO_IMAGE, logo_uri=None,
+                               sample=False)[1]
+    return list(dict.fromkeys(overfull))
+
+
+def certificate_problem(
+    data: CertificateData,
+    template: str,
+    *,
+    logo: bytes | None = None,
+    templates_dir: Path | None = None,
+) -> str | None:
+    """Say, without rendering, why this certificate could not be rendered: a code or None.
+
+    'characters' (a field the font cannot draw), 'too_long' (a text wider than its box),
+    'logo' (an image the renderer refuses), 'template' (the template itself is broken)."""
+    root = Path(templates_dir or DEFAULT_TEMPLATES_DIR)
+    try:
+        info = _template_info(template, root)
+    except TemplateNotFoundError:
+        return "template"
+    fonts = find_japanese_fonts()
+    codepoints = supported_codepoints(fonts.gothic) & supported_codepoints(fonts.mincho)
+    try:
+        data = _drawable(data, codepoints)
+    except UnsupportedCharacterError:
+        return "characters"
+    if logo:
+        try:
+            _logo_data_uri(logo)
+        except ValueError:
+            return "logo"
+    html_text, overfull = _page_html(data, info, fonts, verify_url=SAMPLE_VERIFY_URL, qr_uri=_NO_IMAGE,
+                                     logo_uri=None, sample=False)
+    if overfull:
+        return "too_long"
+    collector = _TextCollector()
+    collector.feed(html_text)
+    if missing_glyphs("".join(collector.text), codepoints):
+        return "template"
+    return None
+
+
+def _render(
+    data: CertificateData,
+    template: str,
+    *,
+    verify_url: str,
+    logo: bytes | None,
+    fonts: JapaneseFonts | None,
+    font_dirs: Iterable[Path | str] | None,
+    templates_dir: Path | None,
+    sample: bool,
+) -> bytes:
+    """Render one certificate; the shared body of render_certificate and render_sample."""
+    root = Path(templates_dir or DEFAULT_TEMPLATES_DIR)
+    info = _template_info(template, root)
+    _check_verify_url(verify_url)
+    # Before WeasyPrint runs: without these fonts it would print empty boxes.
+    fonts = fonts or find_japanese_fonts(font_dirs)
+    codepoints = supported_codepoints(fonts.gothic) & supported_codepoints(fonts.mincho)
+    data = _drawable(data, codepoints)
+    html_text, overfull = _page_html(
+        data,
+        info,
+        fonts,
+        verify_url=verify_url,
+        qr_uri=qr_data_uri(verify_url),
+        logo_uri=_logo_data_uri(logo) if logo else None,
+        sample=sample,
+    )
     if overfull:
         raise CertificateRenderError(
             f"too long for the {template!r} template, please shorten: " + " / ".join(overfull)
