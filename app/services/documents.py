@@ -5,12 +5,14 @@ a fallback font, and a URL fetcher that serves only our stylesheet folder, the f
 and the course version's own images."""
 from __future__ import annotations
 
+import logging
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from app.services.certificates.fetcher import AssetFetcher
-from app.services.certificates.fonts import FontMissingError, find_japanese_fonts
+from app.services.certificates.fonts import FontMissingError, find_japanese_fonts, supported_codepoints
 from app.services.certificates.render import font_face_css, qr_data_uri, stray_fonts
 
 __all__ = ["DocumentError", "FontMissingError", "STYLE_DIR", "html_to_pdf", "qr_data_uri"]
@@ -19,8 +21,34 @@ __all__ = ["DocumentError", "FontMissingError", "STYLE_DIR", "html_to_pdf", "qr_
 STYLE_DIR = Path(__file__).resolve().parent.parent / "templates" / "pdf"
 
 
+log = logging.getLogger(__name__)
+# The geta mark: what Japanese printing has long put where a character has no type.
+GETA = "〓"
+
+
 class DocumentError(RuntimeError):
     """The PDF could not be made as it should be (a lost resource, a fallback font)."""
+
+
+def _drawable(html: str, codepoints: frozenset[int]) -> str:
+    """The HTML with bidi/invisible control characters removed and characters the IPAex fonts
+    lack replaced by 〓, so that a name saved before names were checked prints, not fails."""
+    # Names typed now are cleaned and checked (app.forms.PrintableName); this is for older data.
+    out = []
+    replaced = 0
+    for ch in html:
+        if ord(ch) < 128 or ord(ch) in codepoints or ch.isspace():
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Cn"):
+            replaced += 1  # a right-to-left override must not reorder a printed name
+        elif 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF:
+            out.append(ch)  # variation selectors draw nothing of their own
+        else:
+            out.append(GETA)
+            replaced += 1
+    if replaced:
+        log.warning("document: %d characters the fonts cannot draw, replaced or removed", replaced)
+    return "".join(out)
 
 
 class _Fetcher(AssetFetcher):
@@ -45,6 +73,7 @@ def html_to_pdf(html: str, *, assets: Mapping[str, tuple[str, bytes]] | None = N
 
     `assets` maps an image's URL path (e.g. /content/12/images/a.png) to (mime, bytes)."""
     fonts = find_japanese_fonts()  # before WeasyPrint: without it the PDF would show empty boxes
+    html = _drawable(html, supported_codepoints(fonts.gothic) & supported_codepoints(fonts.mincho))
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 

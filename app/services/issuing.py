@@ -61,6 +61,14 @@ class CertificateError(Exception):
 class UnprintableError(CertificateError):
     """The certificate cannot be rendered from what it holds; `code` says why (PRINT_PROBLEMS)."""
 
+    def __init__(self, code: str, serial: str = "") -> None:
+        super().__init__(code)
+        self.serial = serial
+
+    def __str__(self) -> str:
+        # Shown as is where a bulk job records why it stopped: says which certificate to repair.
+        return f"{self.serial}: {self.code}" if self.serial else self.code
+
 
 # Why a certificate cannot be rendered: a character the font lacks, a text wider than its box,
 # a logo the renderer refuses, data the renderer refuses, a broken template, anything else.
@@ -230,7 +238,7 @@ def verify_url(base_url: str, cert: Certificate) -> str:
     return f"{base_url.rstrip('/')}/verify/{cert.code_display}"
 
 
-def print_logo(session: Session, settings: CertificateSettings | None) -> bytes | None:
+def print_logo(session: Session, settings: CertificateSettings | None, cert: Certificate | None = None) -> bytes | None:
     """The organisation's logo at print size; a logo stored before logos were scaled down on
     upload is scaled now, once, and stored so (raises UnprintableError if it cannot be)."""
     if settings is None or not settings.logo:
@@ -239,7 +247,7 @@ def print_logo(session: Session, settings: CertificateSettings | None) -> bytes 
         try:
             settings.logo = prepare_logo(settings.logo, stored=True)
         except LogoError as error:
-            raise UnprintableError("logo") from error
+            raise UnprintableError("logo", cert.serial if cert else "") from error
         settings.logo_mime = "image/png"
         session.flush()
     return settings.logo
@@ -258,7 +266,7 @@ def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: 
     """Render the certificate (or its card); raises UnprintableError, never a bare render error."""
     settings = session.get(CertificateSettings, cert.organisation_id) if cert.organisation_id else None
     template = template or cert.template
-    logo = print_logo(session, settings)
+    logo = print_logo(session, settings, cert)
     try:
         return render_certificate(certificate_data(cert), template,
                                   verify_url=verify_url(base_url, cert), logo=logo)
@@ -267,7 +275,7 @@ def render_pdf(session: Session, cert: Certificate, *, base_url: str, template: 
         code = _problem(session, cert, template, logo)
         log.warning("certificate %s cannot be rendered with %r (%s): %s", cert.id, template, code,
                     str(error)[:300])
-        raise UnprintableError(code) from error
+        raise UnprintableError(code, cert.serial) from error
     finally:
         memory.release()  # WeasyPrint's garbage back to the OS: workers stay small (bench issue 9)
 

@@ -373,3 +373,21 @@ def test_a_big_logo_stored_before_the_limit_is_scaled_down_at_the_next_render(ap
     db.session.expire_all()
     with Image.open(io.BytesIO(db.session.get(CertificateSettings, org.id).logo)) as stored:
         assert stored.size == (800, 10)
+
+
+# --- PDFs other than certificates: older data prints instead of failing --------------------------
+
+def test_a_poster_and_report_with_a_title_saved_before_the_check_print_instead_of_failing(app, tmp_path):
+    from tests.cohort_helpers import default_course, make_cohort, pdf_fonts, pdf_text
+
+    org = make_organisation(municipality="292095", name="生駒市")
+    cohort = make_cohort(org, default_course(), instructor_name=f"{RLO}講師 花子")
+    cohort.title = f"第1回{EMOJI}講座"
+    db.session.commit()
+    client = coordinator_client(app, org, "c@example.jp")
+    for what in ("poster", "report"):
+        response = client.get(f"/coordinate/organisations/{org.id}/cohorts/{cohort.id}/{what}.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf", what
+        text = pdf_text(response.data)
+        assert "第1回〓講座" in text.replace(" ", "") and RLO not in text and EMOJI not in text
+        assert "DejaVu" not in pdf_fonts(response.data, tmp_path)
