@@ -22,7 +22,13 @@ from app.models import BulkJob, Certificate, JobStatus
 from app.services import audit, bulk, issuing
 from app.services.certificates.fonts import FontMissingError
 from app.services.certificates.logos import logo_problem, prepare_logo
-from app.services.certificates.render import CERTIFICATE_TITLES, CertificateRenderError, render_sample
+from app.services.certificates.render import (
+    CERTIFICATE_TITLES,
+    CertificateRenderError,
+    certificate_problem,
+    render_sample,
+    sample_data,
+)
 
 MAX_LOGO_BYTES = 1024 * 1024
 PAGE_SIZE = 50
@@ -74,7 +80,8 @@ class SettingsForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("取り消しの理由（確認ページに表示されます）"), validators=[
+    # Shown on the public verify page: no bidi override may reorder it there.
+    reason = TextAreaField(_l("取り消しの理由（確認ページに表示されます）"), filters=[printable_text], validators=[
         DataRequired(message=_l("理由を入力してください。")), Length(max=200)])
 
 
@@ -151,7 +158,12 @@ def certificate_preview(org_id: int, template: str):
         return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
     except (CertificateRenderError, ValueError) as error:
         db.session.rollback()
-        flash(_("見本を作れませんでした: %(error)s", error=str(error)), "error")
+        try:  # settings saved before they were checked: say which kind of problem, in words
+            problem = certificate_problem(sample_data(template, **overrides), template)
+        except ValueError:
+            problem = "invalid"
+        flash(_("見本を作れませんでした: %(error)s",
+                error=PRINT_PROBLEM_MESSAGES[problem] if problem else str(error)), "error")
         return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
     response = pdf_response(data, f"sample-{template}.pdf")
     response.headers["Content-Disposition"] = f"inline; filename=sample-{template}.pdf"

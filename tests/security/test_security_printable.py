@@ -391,3 +391,26 @@ def test_a_poster_and_report_with_a_title_saved_before_the_check_print_instead_o
         text = pdf_text(response.data)
         assert "第1回〓講座" in text.replace(" ", "") and RLO not in text and EMOJI not in text
         assert "DejaVu" not in pdf_fonts(response.data, tmp_path)
+
+
+def test_the_preview_of_settings_saved_before_the_check_says_what_is_wrong(app):
+    org = make_organisation(municipality="292095", name="生駒市")
+    settings = issuing.settings_for(db.session, org)
+    settings.organiser_name = FULL_WIDTH * 60
+    db.session.commit()
+    client = coordinator_client(app, org, "c@example.jp")
+    response = client.get(f"/coordinate/organisations/{org.id}/certificate-settings/preview-adult.pdf",
+                          follow_redirects=True)
+    assert response.status_code == 200 and "見本を作れませんでした" in text_of(response)
+    assert "長すぎて" in text_of(response)
+
+
+def test_a_revocation_reason_shown_on_the_verify_page_is_cleaned(app, adult_course):
+    org = make_organisation(municipality="292095", name="生駒市")
+    cert = complete(adult_course, make_trainee())
+    client = coordinator_client(app, org, "c@example.jp")
+    base = f"/coordinate/organisations/{org.id}/certificates/{cert.id}"
+    response = post_form(client, f"{base}/revoke", {"reason": f"{RLO}記載誤り{ZWSP}"}, token_from=base)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Certificate, cert.id).revoked_reason == "記載誤り"
