@@ -71,8 +71,8 @@ class PrintableName:
         # Cleaned here too, so that the validator alone never lets a bidi override through.
         field.data = printable_text(field.data)
         if not field.data:
-            if field.raw_data and any(str(value).strip() for value in field.raw_data):
-                # Only invisible characters were typed.
+            if field.flags.required and field.raw_data and any(str(value).strip() for value in field.raw_data):
+                # Only invisible characters were typed where something must be.
                 raise ValidationError(_l("入力してください。"))
             return
         together = {name: printable_text(form[other].data) or "" for name, other in self.together.items()}

@@ -186,7 +186,8 @@ def certificate_list(org_id: int):
     jobs = db.session.scalars(sa.select(BulkJob).where(BulkJob.organisation_id == org.id)
                               .order_by(BulkJob.id.desc()).limit(5)).all()
     # Only certificates never printed can be broken; checking one costs about a millisecond.
-    problems = {cert.id: problem for cert in certs if cert.pdf_sha256 is None and cert.revoked_at is None
+    problems = {cert.id: problem for cert in certs
+                if cert.pdf_sha256 is None and cert.revoked_at is None and cert.superseded_at is None
                 and (problem := issuing.print_problem(db.session, cert)) is not None}
     return render_template("coordinate/certificates.html", org=org, certs=certs, q=q, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), jobs=jobs, form=ConfirmForm(),
