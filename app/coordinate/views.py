@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.coordinate import bp
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.services import organisations
+from app.services import accounts, organisations
 
 
 def load_organisation(org_id: int):
@@ -28,7 +28,8 @@ def index():
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int):
     org = load_organisation(org_id)
-    return render_template("coordinate/organisation.html", org=org, form=ConfirmForm())
+    return render_template("coordinate/organisation.html", org=org, form=ConfirmForm(),
+                           pending=accounts.pending_invitations(db.session, org))
 
 
 @bp.route("/organisations/<int:org_id>/members/<int:user_id>/remove", methods=["POST"])

@@ -7,7 +7,7 @@ page; each time the same bytes come out. This module keeps the rendered page and
 identical request with one small query and no rendering.
 
 **A kept page is never stale**, because its key is read from the database on every request: one
-statement (`_fingerprint`) returns, for the logged-in user, every column of their `user` row but
+statement (`_fingerprint`) returns, for the user of the session's login, every column of their `user` row but
 the password hash (session version, active flag, role, name, language, text size, furigana,
 municipality, class), the course's live version, every column of their enrolment (its
 `updated_at` moves with each write: lesson done, last lesson opened, quiz, completion, survey), the
@@ -19,8 +19,9 @@ reference data that the page reads from `app.services.cache` (content versions n
 municipality names may lag `REFERENCE_TTL` after `flask municipalities load`, and kept pages
 expire after PAGE_CACHE_SECONDS anyway).
 
-A kept page is used only when the session is a plain logged-in one: a user id with its session
-version, no flashed message waiting (a page that showed one is never kept), and a user who is
+A kept page is used only when the session is a plain logged-in one: the token of a login that
+has not ended (found through `login_session`, as `accounts.load_user` does, in the same statement),
+no flashed message waiting (a page that showed one is never kept), and a user who is
 active, enrolled, in a role that the learn pages serve; everything else takes the normal path,
 which handles log-in, enrolment and errors as before. A page is kept only after a request that
 wrote nothing (see `learn.lesson`), under the key read before it rendered: if anything was written
@@ -40,7 +41,8 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, request, session
 
 from app.extensions import db
-from app.models import Course, Enrolment, LessonProgress, Reflection, Role, User
+from app.models import Course, Enrolment, LessonProgress, LoginSession, Reflection, Role, User
+from app.services.accounts import hash_login_token
 
 ENDPOINT = "learn.lesson"
 SERVED_ROLES = frozenset({Role.TRAINEE.value, Role.COORDINATOR.value, Role.ADMIN.value})
@@ -101,7 +103,7 @@ def _as_text(column) -> sa.ColumnElement[str]:
 def _statement() -> sa.Select:
     """The fingerprint: the columns that decide access, then everything else the page shows,
     joined into one text in SQL (a row of ~40 columns costs more to receive than the query)."""
-    user, enrolment = User.__table__, Enrolment.__table__
+    user, enrolment, login = User.__table__, Enrolment.__table__, LoginSession.__table__
     progress, reflection, course = LessonProgress.__table__, Reflection.__table__, Course.__table__
     done = sa.select(sa.func.count()).where(progress.c.enrolment_id == enrolment.c.id)
     shown = [
@@ -114,18 +116,21 @@ def _statement() -> sa.Select:
     state = _as_text(shown[0])
     for column in shown[1:]:
         state = state.op("||")(sa.literal_column("'|'")).op("||")(_as_text(column))
+    # The user is found through their login, as accounts.load_user finds them: an ended login, or
+    # one from before the session version moved, finds no row and takes the normal path.
     return (
         sa.select(course.c.live_version_id, *(user.c[name] for name in _CHECKED), state)
-        .select_from(user)
+        .select_from(login)
+        .join(user, sa.and_(user.c.id == login.c.user_id, user.c.session_version == login.c.session_version))
         .join(course, course.c.slug == sa.bindparam("slug"))
         .join(enrolment, sa.and_(enrolment.c.user_id == user.c.id, enrolment.c.course_id == course.c.id))
         .outerjoin(reflection, sa.and_(reflection.c.enrolment_id == enrolment.c.id,
                                        reflection.c.lesson_key == sa.bindparam("key")))
-        .where(user.c.id == sa.bindparam("user_id")))
+        .where(login.c.token_hash == sa.bindparam("token_hash"), login.c.ended_at.is_(None)))
 
 
 _STATEMENT = _statement()
-_VERSION_AT, _ACTIVE_AT, _ROLE_AT = 1, 2, 3
+_ACTIVE_AT, _ROLE_AT = 2, 3
 
 
 _compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
@@ -142,13 +147,13 @@ def _sql(dialect) -> tuple[str, tuple[str, ...] | None]:
     return found
 
 
-def _fingerprint(user_id: int, slug: str, key: str) -> tuple | None:
+def _fingerprint(token_hash: str, slug: str, key: str) -> tuple | None:
     # One statement in autocommit: no BEGIN before it and no ROLLBACK when the connection goes
     # back to the pool (three round trips to PostgreSQL become one); the request's ORM session
     # is left untouched, so a hit never opens it.
     engine = db.engine
     sql, order = _sql(engine.dialect)
-    params = {"user_id": user_id, "slug": slug, "key": key}
+    params = {"token_hash": token_hash, "slug": slug, "key": key}
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.exec_driver_sql(sql, tuple(params[name] for name in order) if order else params).first()
     return tuple(row) if row is not None else None
@@ -162,14 +167,12 @@ def _lookup() -> Response | None:
     cache = _cache()
     if cache is None:
         return None
-    try:
-        raw_id, raw_version = session["_user_id"].split(":", 1)
-        user_id = int(raw_id)
-    except (KeyError, ValueError, AttributeError):
-        return None  # not logged in, or an old session: the normal path decides
+    login_token = session.get("_user_id")
+    if not isinstance(login_token, str) or not login_token:
+        return None  # not logged in (or only by the remember-me cookie): the normal path decides
     args = request.view_args or {}
-    fingerprint = _fingerprint(user_id, args.get("slug", ""), args.get("key", ""))
-    if (fingerprint is None or fingerprint[0] is None or str(fingerprint[_VERSION_AT]) != raw_version
+    fingerprint = _fingerprint(hash_login_token(login_token), args.get("slug", ""), args.get("key", ""))
+    if (fingerprint is None or fingerprint[0] is None
             or not fingerprint[_ACTIVE_AT] or str(getattr(fingerprint[_ROLE_AT], "value", fingerprint[_ROLE_AT]))
             not in SERVED_ROLES):
         return None

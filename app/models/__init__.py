@@ -11,6 +11,7 @@ from app.models.certificate import (
 )
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
+from app.models.login import LoginSession
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
 from app.models.participant_import import ParticipantImport
@@ -24,7 +25,16 @@ from app.models.progress import (
 )
 from app.models.pupil import SchoolClass
 from app.models.statistics import SupporterRecord
-from app.models.user import AgeBand, OneTimeToken, Role, Sex, TextSize, TokenPurpose, User
+from app.models.user import (
+    AgeBand,
+    OneTimeToken,
+    PendingRegistration,
+    Role,
+    Sex,
+    TextSize,
+    TokenPurpose,
+    User,
+)
 
 __all__ = [
     "Attendance",
@@ -55,12 +65,14 @@ __all__ = [
     "SurveyResponse",
     "SupporterRecord",
     "TextSize",
+    "LoginSession",
     "Membership",
     "Municipality",
     "OneTimeToken",
     "Organisation",
     "OrganisationKind",
     "ParticipantImport",
+    "PendingRegistration",
     "Prefecture",
     "Role",
     "Sex",

@@ -96,8 +96,23 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
 
+    # The random token of the login this object was loaded for (set at login and by the user
+    # loader); Flask-Login keeps it as the id in the session and the remember-me cookie.
+    login_token = None  # not a column
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.login_token:
+            raise RuntimeError("a user is logged in only through accounts.start_login")
+        return self.login_token
+
+    # UserMixin compares get_id(); compare accounts instead, so this works without a login too.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, User) and other.id == self.id
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
 
     @property
     def is_admin(self) -> bool:
@@ -118,7 +133,10 @@ class TokenPurpose(enum.Enum):
 
 
 class OneTimeToken(db.Model):
-    """A one-time link (password reset, coordinator invitation); only its hash is stored."""
+    """A one-time link (password reset, coordinator invitation); only its hash is stored.
+
+    An invitation changes nothing until it is accepted: the organisation it invites into and who
+    sent it are kept here, and applied only when the invited person accepts."""
 
     __tablename__ = "one_time_token"
 
@@ -129,5 +147,26 @@ class OneTimeToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"),
+                                                        index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PendingRegistration(db.Model):
+    """A registration waiting for its owner to follow the link mailed to the address: the account
+    is created only then, so the answer to the form never tells whether the address was known."""
+
+    __tablename__ = "pending_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(60))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    municipality_code: Mapped[str] = mapped_column(sa.ForeignKey("municipality.code", ondelete="CASCADE"))
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand))
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

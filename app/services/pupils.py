@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Organisation, OrganisationKind, Role, SchoolClass, TextSize, User
 from app.models.base import utcnow
 from app.services import audit
+from app.services.accounts import verify_password
 
 MAX_PUPILS = 50
 CODE_LENGTH = 6
@@ -113,6 +114,9 @@ def rename(session: Session, pupil: User, name: str, actor: User) -> None:
     session.flush()
 
 
+PUPIL_HASH_METHOD = "pbkdf2:sha256:200000"  # the method new_password hashes with
+
+
 def authenticate_pupil(session: Session, code: str, number: int | None, password: str,
                        ip: str | None = None) -> User | None:
     """The pupil for a valid class code + number + password; failures are audited."""
@@ -120,7 +124,9 @@ def authenticate_pupil(session: Session, code: str, number: int | None, password
     if number is not None:
         pupil = session.scalar(sa.select(User).join(SchoolClass, User.school_class_id == SchoolClass.id)
                                .where(SchoolClass.code == normalise_code(code), User.pupil_number == number))
-    if pupil is None or not pupil.is_active or not pupil.check_password(password or ""):
+    # The hash is checked first, against a dummy of the pupils' own kind when no pupil matches,
+    # so a refusal costs the same whether or not the class code and number exist.
+    if not verify_password(pupil, password or "", dummy_method=PUPIL_HASH_METHOD) or not pupil.is_active:
         audit.record(session, "auth.pupil_login_failed", actor_id=pupil.id if pupil else None, ip=ip,
                      code_hash=hashlib.sha256(normalise_code(code).encode()).hexdigest()[:16])
         return None

@@ -117,6 +117,10 @@ def scene(app):
         "display_name": FIELDS["display name"], "email": "t@example.jp", "password": "a-good-secret-1",
         "password_confirm": "a-good-secret-1", "municipality_code": "292095"})
     assert response.status_code == 302, text_of(response)
+    # The account exists once the link mailed to the address is followed.
+    mailed = next(m for m in app.config["MAIL_OUTBOX"] if m["To"] == "t@example.jp").get_content()
+    confirm = next(line for line in mailed.splitlines() if "/register/confirm/" in line).strip()
+    assert post_form(trainee, confirm.split("localhost", 1)[1], {}).status_code == 302
     response = post_form(trainee, "/my/cohorts/join", {"code": cohort.join_code}, token_from="/my")
     assert response.status_code == 302
 
