@@ -172,7 +172,8 @@ def cohort_detail(org_id: int, cohort_id: int):
         "coordinate/cohort.html", org=org, cohort=cohort, figures=figures, rows=rows, total=total, page=page,
         pages=pages, sort=sort, descending=descending, join_url=join_url(cohort), form=ConfirmForm(),
         is_closed=cohorts.is_closed(cohort), has_sessions=cohort.mode in cohorts.SESSION_MODES,
-        invitations=cohorts.invitations_of(db.session, cohort), now=dt.datetime.now(dt.UTC))
+        invitations=cohorts.invitations_of(db.session, cohort), now=dt.datetime.now(dt.UTC),
+        invited={status.value: n for status, n in cohorts.invitation_counts(db.session, cohort).items()})
 
 
 # --- invitations ---------------------------------------------------------------------------------------

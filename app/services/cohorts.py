@@ -271,6 +271,15 @@ def invitations_of(session: Session, cohort: Cohort) -> list[CohortInvitation]:
         .order_by(CohortInvitation.status.desc(), CohortInvitation.name, CohortInvitation.id)))
 
 
+def invitation_counts(session: Session, cohort: Cohort) -> dict[InvitationStatus, int]:
+    """How many invitations are unanswered, accepted and declined (one query)."""
+    counts = dict.fromkeys(InvitationStatus, 0)
+    counts.update(session.execute(sa.select(CohortInvitation.status, sa.func.count())
+                                  .where(CohortInvitation.cohort_id == cohort.id)
+                                  .group_by(CohortInvitation.status)).all())
+    return counts
+
+
 def invitation_in(session: Session, cohort: Cohort, invitation_id: int) -> CohortInvitation | None:
     invitation = session.get(CohortInvitation, invitation_id)
     return invitation if invitation is not None and invitation.cohort_id == cohort.id else None

@@ -175,7 +175,8 @@ def test_only_the_owner_logged_in_as_the_address_accepts_and_then_appears(app, i
     assert invitation.status is InvitationStatus.ACCEPTED and invitation.token_hash is None
     # Now, by consent, the coordinator sees them as a participant, and the link is spent.
     assert "victim@example.jp" in text_of(coordinator.get(f"{cohort_url(ikoma, cohort)}/participants.csv"))
-    assert "座間 被害者" in text_of(coordinator.get(cohort_url(ikoma, cohort)))
+    page = text_of(coordinator.get(cohort_url(ikoma, cohort)))
+    assert "座間 被害者" in page and "参加 1人・招待中 0人・辞退 0人" in page
     assert owner.get(path).status_code == 404
 
 
