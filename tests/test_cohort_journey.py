@@ -9,9 +9,8 @@ import re
 import zipfile
 
 import openpyxl
-from pypdf import PdfReader
-
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.jobs import wait_for_threads

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, CohortInvitation, ParticipantImport, User
-from app.services import cohort_reports, cohorts as cohort_service
-from app.services import learning
+from app.services import cohort_reports, learning
+from app.services import cohorts as cohort_service
 from tests.cohort_helpers import default_course, join_all, make_cohort
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee

@@ -1,4 +1,5 @@
-"""Journey (c): a coordinator creates a cohort, imports a CSV of participants, records attendance,
+"""Journey (c): a coordinator creates a cohort, invites participants from a CSV (one accepts in the
+browser from the invitation's link, logged in as the invited address), records attendance,
 downloads the certificates ZIP and the 実施報告 (PDF and Excel)."""
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import io
 import re
 import zipfile
 
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.browser import ARTIFACTS
+from tests.e2e.trainee import PASSWORD
 
 COHORT_TITLE = "令和8年度 第1回 つながりサポーター養成講座（E2E）"
 PARTICIPANTS = [("山田 花子", "hanako.e2e@example.jp", "40代", "女性"),
@@ -32,6 +35,49 @@ def login(j, email: str, password: str) -> None:
     page.fill("#email", email)
     page.fill("#password", password)
     page.get_by_role("button", name="ログイン").click()
+
+
+def _participants_register(live) -> dict[str, str]:
+    """Each invited person has registered with the invited address (the registration journey is
+    tested on its own); returns a fresh invitation link per address, as a resent mail would carry
+    (the mailed tokens are stored only as hashes)."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import CohortInvitation, Role, User
+    from app.services import cohorts
+
+    app = live.app()
+    links = {}
+    with app.app_context():
+        coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@demo.tsunagari.example"))
+        for name, email, *_ in PARTICIPANTS:
+            user = User(email=email, display_name=name, role=Role.TRAINEE, municipality_code="292095")
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            invitation = db.session.scalar(sa.select(CohortInvitation).where(CohortInvitation.email == email))
+            token = cohorts.resend_invitation(db.session, invitation, actor=coordinator, lifetime=timedelta(days=1))
+            links[email] = f"/join/invitation/{token}"
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return links
+
+
+def _accept(new_journey, link: str, email: str, tag: str) -> None:
+    j = new_journey(f"invitee-{tag}", viewport={"width": 390, "height": 844})
+    page = j.page
+    page.goto(link)
+    j.check("invitation")
+    page.get_by_role("link", name="アカウントをお持ちの方: ログインして参加する").click()
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(re.compile("/join/invitation/"))
+    j.check("invitation-logged-in")
+    page.get_by_role("button", name="この講座に参加する").click()
+    expect(page.locator(".flash-success").first).to_contain_text("参加を受け付けました")
+    j.write_report()
 
 
 def test_coordinator_runs_a_session(new_journey, live):
@@ -61,14 +107,21 @@ def test_coordinator_runs_a_session(new_journey, live):
     j.check("cohort-created")
     cohort_url = page.url
 
-    page.get_by_role("link", name="参加者を CSV ファイルから取り込む").click()
+    page.get_by_role("link", name="名簿の CSV ファイルから参加を招待する").click()
     j.check("import")
     page.set_input_files("input[type=file]", files=[{"name": "名簿.csv", "mimeType": "text/csv", "buffer": _csv()}])
     page.get_by_role("button", name="中身を確かめる").click()
-    expect(page.locator("ul.summary")).to_contain_text("取り込める行: 3")
+    expect(page.locator("ul.summary")).to_contain_text("招待できる行: 3")
     j.check("import-preview")
-    page.get_by_role("button", name="3人を取り込む").click()
-    expect(page.locator(".flash-success").first).to_contain_text("3人のアカウントを作り")
+    page.get_by_role("button", name="3人を招待する").click()
+    expect(page.locator(".flash-success").first).to_contain_text("3人に招待のメールを送りました")
+    expect(page.locator("table.invitations")).to_contain_text("招待中")
+    j.check("cohort-with-invitations")
+
+    for n, (email, link) in enumerate(_participants_register(live).items()):
+        _accept(new_journey, link, email, str(n))
+    page.goto(cohort_url)
+    expect(page.locator("h2#participants")).to_contain_text("3人")
     j.check("cohort-with-participants")
 
     page.get_by_role("link", name="出席を記録する（修了と証書の発行）").click()
