@@ -6,7 +6,8 @@ Only codes that are not found count against the rate limit, so a whole class sca
 from one school network is never blocked, while guessing codes is."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.cohort_text import JOIN_ERRORS
@@ -109,5 +110,6 @@ def decline_cohort_invitation(token: str):
     cohort = db.session.get(Cohort, invitation.cohort_id)
     cohorts.decline_invitation(db.session, invitation)
     db.session.commit()
-    return render_template("public/invitation.html", invitation=invitation, cohort=cohort, org=cohort.organisation,
-                           course_title="", state="declined", other=None, token=token, form=None, here=None)
+    flash(_("「%(title)s」への招待を辞退しました。参加者にはなりません。主催者には「辞退」とだけ伝わります。",
+            title=cohort.title), "success")
+    return redirect(url_for("public.index"))

@@ -185,7 +185,7 @@ def test_the_invited_person_declines_without_an_account(app, ikoma, course, coor
     import_file(coordinator, ikoma, cohort, ["辞退 する人,no@example.jp,292095,,"])
     path = path_of(link_for(outbox, "no@example.jp"))
     stranger = app.test_client()
-    response = post_form(stranger, f"{path}/decline", {}, token_from=path)
+    response = post_form(stranger, f"{path}/decline", {}, token_from=path, follow_redirects=True)
     assert response.status_code == 200 and "招待を辞退しました" in text_of(response)
     assert stranger.get(path).status_code == 404
     assert "辞退" in text_of(coordinator.get(cohort_url(ikoma, cohort)))
