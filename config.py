@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
 
-# A known value so production can refuse it; development needs no set-up.
+# Known values so production can refuse them; development needs no set-up.
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -29,14 +31,23 @@ def database_url(url: str | None) -> str:
     return url
 
 
+def ratelimit_storage_uri(environ: Mapping[str, str]) -> str:
+    """RATELIMIT_STORAGE_URI, else the Redis that REDIS_URL names, else per-process memory."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
+
+
 class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     INSTANCE_DIR = INSTANCE_DIR
-    # Public base URL used in e-mails and certificate QR codes when no request is active.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # The public address: every absolute link that leaves the site (e-mails, QR codes, PDFs, .ics
+    # files) is built from it, never from the request's Host header (app/urls.py).
+    BASE_URL = os.environ.get("BASE_URL", DEFAULT_BASE_URL)
+    # In production only requests for BASE_URL's host are answered (400 for any other Host); these
+    # further names (comma-separated) are accepted too, e.g. a second domain that nginx forwards.
+    ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 
     # Mail: without MAIL_SERVER, messages go to the console and instance/mail.log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -46,7 +57,11 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Tsunagari LMS <no-reply@localhost>")
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where rate limits are counted. memory:// counts per worker process, so four gunicorn workers
+    # would allow four times each limit: production refuses it unless RATELIMIT_SINGLE_PROCESS says
+    # one process serves the site. With REDIS_URL set, the limits live there by default.
+    RATELIMIT_STORAGE_URI = ratelimit_storage_uri(os.environ)
+    RATELIMIT_SINGLE_PROCESS = _bool("RATELIMIT_SINGLE_PROCESS")
     # How many reverse proxies (nginx, a load balancer) stand in front of the app servers. Their
     # X-Forwarded-For / -Proto give the client address (rate limits, audit log) and the scheme;
     # 0 trusts none, so a client cannot fake its address.
@@ -61,6 +76,10 @@ class Config:
     # Registration is counted per address like login: each attempt hashes a password and sends a mail.
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute;50 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
+    # The name check on a verification page answers only "matches" or not, but each answer is a
+    # guess at a stranger's name: few per client, and few per certificate from all clients together.
+    VERIFY_NAME_RATE_LIMIT = os.environ.get("VERIFY_NAME_RATE_LIMIT", "5 per minute;20 per day")
+    VERIFY_NAME_CODE_RATE_LIMIT = os.environ.get("VERIFY_NAME_CODE_RATE_LIMIT", "10 per hour;30 per day")
     # Counts only join codes that were not found, so a class joining from one school or city-hall
     # network is never blocked while guessing codes is.
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT", "10 per minute;50 per hour")
@@ -111,7 +130,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL")) if os.environ.get(
         "TEST_DATABASE_URL") else "sqlite://"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BASE_URL = "http://localhost"  # the test client's host (SERVER_NAME)
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_SINGLE_PROCESS = True  # the tests run in one process
     JOB_QUEUE = "thread"
     AREA_CACHE_SECONDS = 0
     OPENDATA_CACHE_SECONDS = 0

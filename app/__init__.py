@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from config import DEFAULT_SECRET_KEY, Config
+from config import DEFAULT_BASE_URL, DEFAULT_SECRET_KEY, Config
 
 
 def create_app(config_class: type = Config) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.json.ensure_ascii = False  # readable Japanese in API answers
     check_production_config(app)
     init_extensions(app)
+    register_request_guard(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_template_helpers(app)
@@ -26,10 +28,25 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def check_production_config(app: Flask) -> None:
-    if app.config["APP_ENV"] == "production" and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+    """Refuse to start in production with a setting that is only safe on a laptop."""
+    if app.config["APP_ENV"] != "production":
+        return
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError(
             "APP_ENV=production needs its own SECRET_KEY (for example: "
             "python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    base = urlsplit(app.config["BASE_URL"])
+    if app.config["BASE_URL"] == DEFAULT_BASE_URL or base.scheme not in ("http", "https") or not base.hostname:
+        raise RuntimeError(
+            "APP_ENV=production needs BASE_URL, the site's public address (e.g. https://lms.example.jp): "
+            "links in e-mails and QR codes are built from it, and requests for other hosts are refused."
+        )
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory://") and not app.config["RATELIMIT_SINGLE_PROCESS"]:
+        raise RuntimeError(
+            "APP_ENV=production with RATELIMIT_STORAGE_URI=memory:// counts rate limits per worker process, "
+            "so N gunicorn workers allow N times each limit. Set RATELIMIT_STORAGE_URI (or REDIS_URL) to "
+            "redis://host:6379/0, or RATELIMIT_SINGLE_PROCESS=1 if exactly one process serves the site."
         )
 
 
@@ -55,6 +72,12 @@ def init_extensions(app: Flask) -> None:
         return load_user(db.session, user_id)
 
 
+def register_request_guard(app: Flask) -> None:
+    from app.request_guard import register
+
+    register(app)
+
+
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
@@ -77,8 +100,10 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app.i18n import register_template_helpers as register_i18n
+    from app.urls import external_url
 
     register_i18n(app)
+    app.add_template_global(external_url)
 
 
 def register_security_headers(app: Flask) -> None:

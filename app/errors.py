@@ -24,8 +24,10 @@ def register(app: Flask) -> None:
             return render_template(f"errors/{template}.html", error=error), code
         return handler
 
+    # The 413 page reads nothing of the refused body: the request's form is left empty when it is
+    # too large (app/request_guard.py), so the page's own forms render instead of failing again.
     for code in (400, 403, 404, 405, 413, 429, 500):
-        app.register_error_handler(code, page(code, str(code) if code in (403, 404, 429, 500) else "generic"))
+        app.register_error_handler(code, page(code, str(code) if code in (403, 404, 413, 429, 500) else "generic"))
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

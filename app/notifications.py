@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Certificate, User
 from app.services import mail
+from app.urls import external_url
 
 log = logging.getLogger(__name__)
 _registered = False
@@ -19,7 +20,6 @@ def _send_certificate_mails(session: Session) -> None:
     ids = session.info.pop("certificates_issued", [])
     if not ids:
         return
-    base_url = current_app.config["BASE_URL"].rstrip("/")
     for cert_id in ids:
         # A fresh session: the committing one must not be used inside its own commit hook.
         with Session(bind=session.get_bind()) as reader:
@@ -30,8 +30,8 @@ def _send_certificate_mails(session: Session) -> None:
             try:
                 mail.send(current_app.config, user.email, _("【つながりサポーター養成講座】修了証を発行しました"),
                           render_template("email/certificate_issued.txt", user=user, cert=cert,
-                                          link=f"{base_url}/my/certificates/{cert.id}.pdf",
-                                          verify=f"{base_url}/verify/{cert.code_display}"))
+                                          link=external_url("learn.certificate_pdf", cert_id=cert.id),
+                                          verify=external_url("public.verify", code=cert.code_display)))
             except Exception:  # a mail failure must not undo a committed certificate
                 log.exception("could not send the certificate e-mail for %s", cert.serial)
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, render_template, request, stream_with_context
+from flask import abort, current_app, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from app.admin import bp
 from app.extensions import db
+from app.request_guard import INT_MAX
 from app.services import audit, audit_search
 
 ACTION_LABELS = {
@@ -78,22 +79,31 @@ def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code) or ACTION_GROUPS.get(code) or code)
 
 
+def _account_number(form, field) -> None:
+    """An account number must be one an account can have (the search compares it with an id column)."""
+    number = (field.data or "").strip().lstrip("#")
+    if number.isdigit() and not (number.isdecimal() and int(number) <= INT_MAX):
+        raise ValidationError(_l("アカウント番号が正しくありません。"))
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form: it changes nothing
 
     action = SelectField(_l("操作"), validators=[Optional()])
-    actor = StringField(_l("実行者（アカウント番号またはメールアドレス）"), validators=[Optional(), Length(max=254)])
+    actor = StringField(_l("実行者（アカウント番号またはメールアドレス）"),
+                        validators=[Optional(), Length(max=254), _account_number])
     since = DateField(_l("この日から"), validators=[Optional()])
     until = DateField(_l("この日まで"), validators=[Optional()])
 
 
-def _filters() -> tuple[AuditFilterForm, audit_search.AuditFilters]:
+def _filters() -> tuple[AuditFilterForm, audit_search.AuditFilters | None]:
+    """The filter form and what it asks for; None when it does not validate."""
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _l("すべての操作"))] + list(ACTION_GROUPS.items()) + [
         (code, f"{action_label(code)}（{code}）") for code in audit_search.actions(db.session)]
     if not form.validate():
-        return form, audit_search.AuditFilters()
+        return form, None
     return form, audit_search.AuditFilters(action=form.action.data or None, actor=form.actor.data or None,
                                            since=form.since.data, until=form.until.data)
 
@@ -101,6 +111,7 @@ def _filters() -> tuple[AuditFilterForm, audit_search.AuditFilters]:
 @bp.route("/audit")
 def audit_log():
     form, filters = _filters()
+    filters = filters or audit_search.AuditFilters()  # the page shows the form's errors over every event
     before = request.args.get("before", type=int)
     entries, next_before = audit_search.page(db.session, filters, before_id=before)
     unknown_actor = audit_search.actor_id_for(db.session, filters.actor) is False
@@ -113,6 +124,9 @@ def audit_log():
 @bp.route("/audit.csv")
 def audit_export():
     _, filters = _filters()
+    if filters is None:
+        # Refused before the first byte: once streaming has begun, an error can only cut the file short.
+        abort(400)
     # The export is itself an event, recorded (and committed) before the file is written.
     audit.record(db.session, "export.audit_log", actor_id=current_user.id, ip=request.remote_addr,
                  format="csv", filter_action=filters.action, filter_actor=filters.actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.models import Organisation
 from app.services import accounts, mail
+from app.urls import external_url
 
 
 def send_invitation(org: Organisation, form: FlaskForm, back_url: str):
@@ -28,6 +29,6 @@ def send_invitation(org: Organisation, form: FlaskForm, back_url: str):
     db.session.commit()
     mail.send(current_app.config, user.email, _("【つながりサポーター養成講座】担当者としての招待"),
               render_template("email/invite.txt", user=user, org=org,
-                              link=url_for("auth.accept_invite", token=token, _external=True), days=days))
+                              link=external_url("auth.accept_invite", token=token), days=days))
     flash(_("%(email)s に招待メールを送りました。", email=user.email), "success")
     return redirect(back_url)

@@ -24,6 +24,7 @@ from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import AgeBand, Organisation, Role, Sex, TokenPurpose
 from app.services import accounts, mail, municipalities, pupils
+from app.urls import external_url
 
 TOKEN_MESSAGES = {
     "token_invalid": _l("このリンクは正しくありません。メールのリンクをもう一度確かめてください。"),
@@ -265,7 +266,7 @@ def reset_request():
         db.session.commit()
         if found is not None:
             user, token = found
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = external_url("auth.reset_password", token=token)
             mail.send(current_app.config, user.email, _("【つながりサポーター養成講座】パスワードの再設定"),
                       render_template("email/reset.txt", user=user, link=link,
                                       hours=current_app.config["RESET_TOKEN_HOURS"]))

@@ -16,6 +16,7 @@ from app.forms import ConfirmForm, PrintableName, printable_text
 from app.models import OrganisationKind
 from app.services import pupils
 from app.services.certificates.fonts import find_japanese_fonts
+from app.urls import external_url
 
 
 class ClassForm(FlaskForm):
@@ -95,7 +96,7 @@ def login_cards(org_id: int, class_id: int):
     font = find_japanese_fonts().gothic
     html = render_template("coordinate/class_cards.html", org=org, school_class=school_class, issued=issued,
                            font_url=font.resolve().as_uri(),
-                           login_url=url_for("auth.pupil_login", _external=True))
+                           login_url=external_url("auth.pupil_login"))
     pdf = pupils.cards_pdf(html, font)
     # Committed only once the PDF exists, so a failed render leaves the old passwords working.
     db.session.commit()

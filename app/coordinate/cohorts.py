@@ -23,6 +23,7 @@ from app.learn.certificates import font_missing_page, pdf_response
 from app.models import Certificate, Cohort, CohortMode, Enrolment
 from app.services import audit, bulk, cohort_reports, cohorts, courses, documents, exports, participant_import
 from app.services.certificates.fonts import FontMissingError
+from app.urls import external_url
 
 bp.record_once(lambda state: cohort_text.register(state.app))
 
@@ -91,8 +92,7 @@ def _fill(form: CohortForm, cohort: Cohort) -> None:
 
 def join_url(cohort: Cohort) -> str:
     """The public address, as on certificates: a poster must work wherever the coordinator printed it."""
-    path = url_for("public.join_landing", code=cohorts.format_join_code(cohort.join_code))
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return external_url("public.join_landing", code=cohorts.format_join_code(cohort.join_code))
 
 
 def _download(data: bytes, mimetype: str, filename: str):

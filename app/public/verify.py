@@ -1,7 +1,7 @@
 """Public certificate verification: by code (QR), by name check, by uploaded PDF. No login."""
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,10 +11,29 @@ from wtforms.validators import DataRequired, Length
 from app.extensions import db, limiter
 from app.public import bp
 from app.services import issuing
+from app.services.certificates.codes import InvalidCodeError, normalise_code
 
 
 def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _name_limit() -> str:
+    return current_app.config["VERIFY_NAME_RATE_LIMIT"]
+
+
+def _name_code_limit() -> str:
+    return current_app.config["VERIFY_NAME_CODE_RATE_LIMIT"]
+
+
+def _certificate_key() -> str:
+    """The certificate asked about, however its code was typed: guesses from many addresses at one
+    person's name add up."""
+    text = (request.view_args or {}).get("code", "")
+    try:
+        return "verify-name:" + normalise_code(text)
+    except InvalidCodeError:
+        return "verify-name:?"  # no certificate has it: the page answers 404
 
 
 class CodeForm(FlaskForm):
@@ -48,6 +67,9 @@ def verify_index():
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
 @limiter.limit(_verify_limit)
+# Posting is the name check: each answer is a guess at the holder's name.
+@limiter.limit(_name_limit, methods=["POST"], scope="verify-name")
+@limiter.limit(_name_code_limit, methods=["POST"], key_func=_certificate_key, scope="verify-name")
 def verify(code: str):
     cert = issuing.find_by_code(db.session, code)
     if cert is None:
@@ -56,7 +78,7 @@ def verify(code: str):
     name_result = None
     if name_form.validate_on_submit():
         name_result = issuing.name_matches(cert, name_form.name.data)
-    return render_template("public/verify.html", result=issuing.verify(cert), name_form=name_form,
+    return render_template("public/verify.html", result=issuing.verify(cert, public=True), name_form=name_form,
                            name_result=name_result)
 
 

@@ -365,10 +365,13 @@ class Verification:
     certificate: Certificate
     status: str
     masked_name: str
+    # For anyone who has only the code (a QR code in a photo): the certificate's status, course and
+    # issuer, nothing about the person (not part of the name, the municipality or the dates).
+    is_public: bool = False
 
 
-def verify(cert: Certificate, today: dt.date | None = None) -> Verification:
-    return Verification(cert, cert.status(today or today_jst()).value, masked_name(cert.holder_name))
+def verify(cert: Certificate, today: dt.date | None = None, *, public: bool = False) -> Verification:
+    return Verification(cert, cert.status(today or today_jst()).value, masked_name(cert.holder_name), public)
 
 
 # --- revoking and replacing ---------------------------------------------------------------------
