@@ -50,8 +50,10 @@ NATIONAL_PORTAL = "https://www.notalone-cao.go.jp/"
 # --- helpers ------------------------------------------------------------------------------------------
 
 def _course(slug: str):
+    """The published course and its live version; 404 also for a course not meant for the viewer
+    (a pupil and the adult course), so every page of it is closed, not only enrolling."""
     course = learning.published_course(db.session, slug)
-    if course is None:
+    if course is None or not learning.may_take(current_user, course):
         abort(404)
     return course, course.live_version
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import (
+    Audience,
     CompletedVia,
     ContentVersion,
     Course,
@@ -81,8 +82,19 @@ def enrolments_of(session: Session, user: User) -> list[Enrolment]:
                                 .order_by(Enrolment.created_at.desc(), Enrolment.id.desc())))
 
 
+def may_take(user: User, course: Course) -> bool:
+    """Whether the course is meant for the user: pupils (accounts of a school class) take only the
+    children's course. Adults may open the children's course too: anyone may take the programme, and
+    teachers and parents read what the pupils read."""
+    return course.audience is Audience.CHILDREN or not user.is_pupil
+
+
 def enrol(session: Session, user: User, course: Course, cohort_id: int | None = None) -> Enrolment:
-    """Enrol `user` in `course` (idempotent); joining a cohort later records it on the enrolment."""
+    """Enrol `user` in `course` (idempotent); joining a cohort later records it on the enrolment.
+
+    Raises LearningError('wrong_audience') for a course not meant for the user (may_take)."""
+    if not may_take(user, course):
+        raise LearningError("wrong_audience")
     version = live_version(session, course)
     if version is None:
         raise LearningError("not_published")
