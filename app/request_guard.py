@@ -79,7 +79,9 @@ def _refuse_hostile_requests(hosts: set[str] | None):
         # The load balancer's health check asks by the server's own address; it builds no URL.
         if hosts is not None and request.path != "/healthz" and _hostname(request.host) not in hosts:
             abort(400)
-        values = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values()]
+        # Headers too: the User-Agent is stored with each login, X-Forwarded-For in the audit log.
+        values = [*(request.view_args or {}).values(), *request.args.keys(), *request.args.values(),
+                  *request.headers.values()]
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             values += [*request.form.keys(), *request.form.values(),
                        *(f.filename for f in request.files.values())]

@@ -59,6 +59,18 @@ def test_nul_in_a_query_or_path_is_refused(client, url):
     assert client.get(url).status_code == 400
 
 
+@pytest.mark.parametrize("header", ["User-Agent", "X-Forwarded-For", "Accept-Language"])
+def test_nul_in_a_header_is_refused(app, make_app, header):
+    """The User-Agent is stored with each login, the forwarded address in the audit log."""
+    make_trainee(email="t@example.jp")
+    db.session.commit()
+    behind_proxy = make_app(PROXY_COUNT=1).test_client()
+    token = csrf_token(behind_proxy, "/login")
+    response = behind_proxy.post("/login", headers={header: "192.0.2.1\x00"},
+                                 data={"csrf_token": token, "email": "t@example.jp", "password": PASSWORD})
+    assert response.status_code == 400
+
+
 def test_the_api_answers_json_for_nul(client):
     response = client.get("/api/municipalities?q=%00")
     assert response.status_code == 400 and response.get_json() == {"error": 400}
