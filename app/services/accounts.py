@@ -344,6 +344,10 @@ def hash_login_token(token: str) -> str:
 def start_login(session: Session, user: User, user_agent: str | None = None) -> str:
     """Record a login on one device and return its random token, which Flask-Login keeps (as the
     user's id) in the session and remember-me cookies."""
+    # Housekeeping on the account's own rows: logins that can never count again are dropped.
+    session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        sa.or_(LoginSession.ended_at.is_not(None), LoginSession.session_version != user.session_version)))
     token = secrets.token_urlsafe(32)
     session.add(LoginSession(user_id=user.id, token_hash=_hash_token(token), session_version=user.session_version,
                              user_agent=(user_agent or "")[:120] or None))

@@ -161,6 +161,24 @@ def test_a_pupils_login_ends_at_logout_on_a_shared_school_pc(app):
     assert copy.get(home).status_code == 302, "a pupil's copied session cookie still works after logout"
 
 
+def test_a_new_password_from_the_teacher_ends_the_pupils_logins(app):
+    from app.services import pupils
+
+    school = make_organisation(kind=OrganisationKind.SCHOOL, name="生駒市立小学校")
+    school_class = SchoolClass(organisation_id=school.id, name="6年1組", code="ACDEFG")
+    db.session.add(school_class)
+    db.session.flush()
+    pupil = make_trainee(email=None, school_class_id=school_class.id, pupil_number=7)
+    teacher = make_admin(email="teacher@example.jp")
+    db.session.commit()
+    client = app.test_client()
+    post_form(client, "/pupil-login", {"class_code": "ACDEFG", "number": "7", "password": PASSWORD})
+    assert _logged_in(client)
+    pupils.new_password(db.session, pupil, teacher)
+    db.session.commit()
+    assert not _logged_in(client)
+
+
 def test_the_lesson_page_cache_refuses_an_ended_login(app, trainee):
     slug = publish_bundle(FIXTURES / "valid-adult").course.slug
     client = app.test_client()
