@@ -75,8 +75,6 @@ class Config:
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     # Registration is counted per address like login: each attempt hashes a password and sends a mail.
     REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute;50 per hour")
-    # Registration is counted per address like login: each attempt hashes a password and sends a mail.
-    REGISTER_RATE_LIMIT = os.environ.get("REGISTER_RATE_LIMIT", "10 per minute;50 per hour")
     VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour")
     # The name check on a verification page answers only "matches" or not, but each answer is a
     # guess at a stranger's name: few per client, and few per certificate from all clients together.

@@ -114,13 +114,6 @@ class AcceptInviteForm(FlaskForm):
     submit = SubmitField(_l("ログインして招待を受け入れる"))
 
 
-class AcceptInviteForm(FlaskForm):
-    """An existing account accepts an invitation by logging in with its own password."""
-
-    password = PasswordField(_l("パスワード"), validators=[_required()])
-    submit = SubmitField(_l("ログインして招待を受け入れる"))
-
-
 class PupilLoginForm(FlaskForm):
     """Pupils: class code + number + password, no e-mail."""
 

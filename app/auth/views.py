@@ -24,6 +24,7 @@ from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import AgeBand, Organisation, Role, Sex, TokenPurpose
 from app.services import accounts, mail, municipalities, pupils
+from app.urls import external_url
 
 TOKEN_MESSAGES = {
     "token_invalid": _l("このリンクは正しくありません。メールのリンクをもう一度確かめてください。"),
@@ -200,13 +201,13 @@ def _mail_registration(email: str, token: str | None) -> None:
     email = accounts.normalise_email(email)
     if token is not None:
         # Back to where registration started, e.g. the join page of a cohort's poster.
-        link = url_for("auth.confirm_registration", token=token, next=safe_next(request.args.get("next")), _external=True)
+        link = external_url("auth.confirm_registration", token=token, next=safe_next(request.args.get("next")))
         mail.send(current_app.config, email, _("【つながりサポーター養成講座】登録の確認"),
                   render_template("email/register_confirm.txt", link=link, hours=REGISTER_CONFIRM_HOURS))
     else:
         mail.send(current_app.config, email, _("【つながりサポーター養成講座】登録の確認"),
-                  render_template("email/register_existing.txt", login_link=url_for("auth.login", _external=True),
-                                  reset_link=url_for("auth.reset_request", _external=True)))
+                  render_template("email/register_existing.txt", login_link=external_url("auth.login"),
+                                  reset_link=external_url("auth.reset_request")))
 
 
 @bp.route("/register/sent")
@@ -265,7 +266,7 @@ def reset_request():
         db.session.commit()
         if found is not None:
             user, token = found
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = external_url("auth.reset_password", token=token)
             mail.send(current_app.config, user.email, _("【つながりサポーター養成講座】パスワードの再設定"),
                       render_template("email/reset.txt", user=user, link=link,
                                       hours=current_app.config["RESET_TOKEN_HOURS"]))
@@ -275,7 +276,7 @@ def reset_request():
             mail.send(current_app.config, accounts.normalise_email(form.email.data),
                       _("【つながりサポーター養成講座】パスワードの再設定"),
                       render_template("email/reset_unknown.txt",
-                                      register_link=url_for("auth.register", _external=True)))
+                                      register_link=external_url("auth.register")))
         # Same answer whether or not the address exists, so addresses cannot be probed.
         flash(_("登録されているメールアドレスなら、再設定のリンクを送りました。メールを確かめてください。"), "info")
         return redirect(url_for("auth.login"))

@@ -12,7 +12,6 @@ from app.models.certificate import (
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.login import LoginSession
-from app.models.login import LoginSession
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
 from app.models.participant_import import ParticipantImport
@@ -67,14 +66,12 @@ __all__ = [
     "SupporterRecord",
     "TextSize",
     "LoginSession",
-    "LoginSession",
     "Membership",
     "Municipality",
     "OneTimeToken",
     "Organisation",
     "OrganisationKind",
     "ParticipantImport",
-    "PendingRegistration",
     "PendingRegistration",
     "Prefecture",
     "Role",
