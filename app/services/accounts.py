@@ -293,6 +293,11 @@ def accept_invitation(session: Session, token: str, password: str, new_password:
     if new_password != invitation_needs_new_password(row):
         raise AccountError("token_used")  # the account got a password since the page was shown
     if new_password:
+        # An admin's deactivation always moves the session version; the inactive account an
+        # invitation made never had it moved. So a moved one was deactivated (perhaps while the
+        # invitation was pending) and stays so.
+        if not user.is_active_account and user.session_version != 1:
+            raise AccountError("deactivated")
         if (problem := password_problem(password)) is not None:
             raise AccountError(problem)
     else:

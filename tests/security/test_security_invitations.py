@@ -90,6 +90,24 @@ def test_an_invitation_never_reactivates_a_deactivated_account(app, ikoma, outbo
     assert _user("hanako@example.jp").is_active_account
 
 
+def test_an_account_without_a_password_deactivated_by_an_admin_stays_deactivated(app, ikoma, outbox, admin_client):
+    """E.g. a pending invitation's own account that an admin turned off, or an imported one."""
+    from tests.conftest import coordinator_client
+
+    coordinator = coordinator_client(app, ikoma, "colleague@example.jp")
+    _invite(coordinator, ikoma, "new@example.jp")
+    new = _user("new@example.jp")
+    # An admin lets the account in, then turns it off again.
+    post_form(admin_client, f"/admin/users/{new.id}/reactivate", {}, token_from=f"/admin/users/{new.id}")
+    post_form(admin_client, f"/admin/users/{new.id}/deactivate", {}, token_from=f"/admin/users/{new.id}")
+    assert not _user("new@example.jp").is_active_account
+    response = post_form(app.test_client(), _invite_path(outbox, "new@example.jp"),
+                         {"password": "coordinator-pass1", "password_confirm": "coordinator-pass1"})
+    assert response.status_code == 403
+    new = _user("new@example.jp")
+    assert not new.is_active_account and new.id not in _member_ids(ikoma)
+
+
 def test_a_new_address_belongs_nowhere_until_it_accepts(app, ikoma, outbox):
     from tests.conftest import coordinator_client
 
