@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from tests.e2e.browser import ARTIFACTS
 from tests.e2e.trainee import PASSWORD
 
-COHORT_TITLE = "令和8年度 第1回 つながりサポーター養成講座（E2E）"
+COHORT_TITLE = "令和8年度 第1回 つながりサポーター養成講座(E2E)"  # as stored: names are NFKC-normalised
 PARTICIPANTS = [("山田 花子", "hanako.e2e@example.jp", "40代", "女性"),
                 ("佐藤 一郎", "ichiro.e2e@example.jp", "70代以上", "男性"),
                 ("鈴木 さくら", "sakura.e2e@example.jp", "20代", "")]
