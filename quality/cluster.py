@@ -43,7 +43,7 @@ from quality.servers import (
     prepare_database,
     wait_until,
 )
-from quality.trainees import ATTEMPT_RE, CERT_RE, CSRF_RE, TOKEN_RE
+from quality.trainees import ATTEMPT_RE, CERT_RE, CSRF_RE, TOKEN_RE, MailBox
 
 OUT = ARTIFACTS / "quality"
 REDIS_URL = os.environ.get("QUALITY_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -82,7 +82,8 @@ def check(condition: bool, message: str, results: list) -> None:
     print(f"  [{'ok' if condition else 'NG'}] {message}", flush=True)
 
 
-def run_checks(nginx: Nginx, a: Gunicorn, b: Gunicorn, workers: list[RQWorker], database_url: str) -> list:
+def run_checks(nginx: Nginx, a: Gunicorn, b: Gunicorn, workers: list[RQWorker], database_url: str,
+               mailbox: MailBox) -> list:
     results: list = []
     bases = {"nginx": nginx.base, "A": a.base, "B": b.base}
     ports = {f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"}
@@ -95,7 +96,14 @@ def run_checks(nginx: Nginx, a: Gunicorn, b: Gunicorn, workers: list[RQWorker], 
     response = trainee.post("nginx", "/register", "/register", {
         "display_name": "二台 太郎", "email": email, "password": PASSWORD, "password_confirm": PASSWORD,
         "municipality_code": "292095"})
-    check(response.status_code == 302, f"registered through nginx ({response.headers.get('X-Upstream')})", results)
+    check(response.status_code == 302 and response.headers["Location"].endswith("/register/sent"),
+          f"registration sent through nginx ({response.headers.get('X-Upstream')})", results)
+    # Both servers write their mails to the shared instance folder: the link may come from either.
+    link = mailbox.wait_sync(email)
+    response = trainee.post("nginx", link, link, {})
+    check(response.status_code == 302 and "/login" not in response.headers["Location"]
+          and trainee.get("nginx", "/my").status_code == 200,
+          f"confirmed from the mailed link through nginx ({response.headers.get('X-Upstream')}), logged in", results)
     course = "/courses/tsunagari-adult"
     trainee.post("nginx", f"{course}/enrol", course, {})
     keys = list(dict.fromkeys(re.findall(rf'href="{course}/lessons/([a-z0-9-]+)"', trainee.get("nginx", course).text)))
@@ -188,6 +196,9 @@ def main() -> int:
         url = stack.enter_context(fresh_postgres("tsunagari_cluster"))
         instance = OUT / "cluster-instance"
         prepare_database(url, instance)
+        # Without MAIL_SERVER both servers append their mails to <instance>/mail.log.
+        mailbox = MailBox(instance)
+        mailbox.forget_earlier()
         port_a, port_b, port_n = free_port(), free_port(), free_port()
         env = {"JOB_QUEUE": "rq", "REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL,
                "PROXY_COUNT": "1", "LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute"}
@@ -205,7 +216,7 @@ def main() -> int:
             workers.append(stack.enter_context(RQWorker(settings(port_a), log)))
         nginx = stack.enter_context(Nginx(Path(tmp), port_n, [port_a, port_b]))
         print(f"nginx {nginx.base} -> A {a.base}, B {b.base}; PostgreSQL and Redis shared; 2 RQ workers", flush=True)
-        results = run_checks(nginx, a, b, workers, url)
+        results = run_checks(nginx, a, b, workers, url, mailbox)
     connection.flushdb()
     failed = [m for ok, m in results if not ok]
     (OUT / "cluster.json").write_text(json.dumps({"seconds": round(time.monotonic() - started, 1),

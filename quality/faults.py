@@ -108,7 +108,7 @@ async def faulty_run(stack, users: int, seconds: float, run_id: str, seen: Seen)
     prober = asyncio.create_task(probe(stack.base, cookie, timeline, stop, probe_log))
     faults = asyncio.create_task(inject_faults(stack, timeline, seconds, result))
     stats, seen, failures = await crowd(stack.base, users, seconds, quiz_answers(stack.database_url),
-                                        run_id=run_id, seen=seen)
+                                        run_id=run_id, seen=seen, mailbox=stack.mailbox)
     await faults
     stop.set()
     await prober
@@ -129,7 +129,7 @@ async def storage_failure(stack, run_id: str, answers) -> list[str]:
     problems = []
     seen = Seen()
     trainee = Trainee(stack.base, f"load-{run_id}-storage@example.jp", answers, Stats(), seen,
-                      time.monotonic() + 300, certificate=False)
+                      time.monotonic() + 300, certificate=False, mailbox=stack.mailbox)
     await trainee.run()
     assert seen.completed, "the storage trainee did not complete"
     async with httpx.AsyncClient(base_url=stack.base, timeout=60, follow_redirects=False) as client:

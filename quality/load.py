@@ -40,7 +40,7 @@ from quality.servers import (
     pg_available,
     prepare_database,
 )
-from quality.trainees import GiveUp, Seen, Stats, Trainee, crowd, percentile
+from quality.trainees import GiveUp, MailBox, Seen, Stats, Trainee, crowd, percentile
 
 OUT = ARTIFACTS / "quality"
 
@@ -51,6 +51,7 @@ class Stack:
     database_url: str
     server: Gunicorn
     instance: Path
+    mailbox: MailBox  # the confirmation links the server mailed (to <instance>/mail.log)
 
 
 @contextlib.contextmanager
@@ -67,24 +68,28 @@ def app_stack(name: str, workers: int, **env: str) -> Iterator[Stack]:
                     # Every simulated trainee comes from 127.0.0.1: limits per address would only
                     # measure the limiter. Rate limits have their own tests.
                     "LOGIN_RATE_LIMIT": "100000 per minute", "VERIFY_RATE_LIMIT": "100000 per minute",
-                    "RESET_RATE_LIMIT": "100000 per minute", "JOIN_RATE_LIMIT": "100000 per minute", **env}
+                    "RESET_RATE_LIMIT": "100000 per minute", "JOIN_RATE_LIMIT": "100000 per minute",
+                    "REGISTER_RATE_LIMIT": "100000 per minute", **env}
         log = OUT / f"{name}-gunicorn.log"
         log.unlink(missing_ok=True)
+        # Without MAIL_SERVER (app_env sets none) the server appends its mails to <instance>/mail.log.
+        mailbox = MailBox(instance)
+        mailbox.forget_earlier()
         with Gunicorn(app_env(url, instance, port, **settings), port, log, workers=workers, timeout=120) as server:
-            yield Stack(server.base, url, server, instance)
+            yield Stack(server.base, url, server, instance, mailbox)
 
 
 def seed_trainees(stack: Stack, run_id: str, count: int, login_share: float) -> Seen:
     """`count` trainees in 生駒市 who registered earlier and got somewhere: 0 to 6 lessons done,
-    as people arrive at any point of the course. Most are still logged in (a session cookie made
-    with the app's key, as a browser keeps it); `login_share` of them log in with their password
-    first. One password hash for all (hashing 200 would only measure scrypt before the run)."""
+    as people arrive at any point of the course. Most are still logged in: a login record made by
+    the app's own accounts.start_login, its token in a session cookie signed with the app's key,
+    as Flask-Login keeps it in a browser; `login_share` of them log in with their password first. One password hash for all (hashing 200 would only measure scrypt before the run)."""
     from werkzeug.security import generate_password_hash
 
     from app import create_app
     from app.extensions import db
     from app.models import Course, Role, User
-    from app.services import learning
+    from app.services import accounts, learning
     from config import Config, database_url
     from quality.trainees import PASSWORD
 
@@ -106,8 +111,9 @@ def seed_trainees(stack: Stack, run_id: str, count: int, login_share: float) -> 
             db.session.flush()
             seen.seeded.add(user.email)
             if n >= count * login_share:
+                token = accounts.start_login(db.session, user, user_agent="quality.load seed")
                 seen.sessions[user.email] = app.session_interface.get_signing_serializer(app).dumps(
-                    {"_user_id": user.get_id(), "_fresh": False})
+                    {"_user_id": token, "_fresh": False})
             done = n % (len(keys) + 1)
             if done:
                 enrolment = learning.enrol(db.session, user, course)
@@ -207,9 +213,11 @@ def check_database(database_url: str, run_id: str, seen: Seen) -> list[str]:
     return problems
 
 
-async def solo_path(base: str, run_id: str, seen: Seen, answers) -> str | None:
-    """Register, every lesson, a failed and a passed quiz, the survey and the certificate, alone."""
-    trainee = Trainee(base, f"load-{run_id}-solo@example.jp", answers, Stats(), seen, time.monotonic() + 300)
+async def solo_path(base: str, run_id: str, seen: Seen, answers, mailbox: MailBox) -> str | None:
+    """Register (confirming from the mail), every lesson, a failed and a passed quiz, the survey and
+    the certificate, alone."""
+    trainee = Trainee(base, f"load-{run_id}-solo@example.jp", answers, Stats(), seen, time.monotonic() + 300,
+                      mailbox=mailbox)
     try:
         await trainee.run()
     except GiveUp as error:
@@ -234,6 +242,10 @@ def figures(stats: Stats, seen: Seen, seconds: float) -> dict:
         "paths_finished": stats.flows_finished, "registered": len(seen.registered),
         "attempts_submitted": len(seen.attempts_submitted), "completions": len(seen.completed),
         "certificates_downloaded": len(seen.certificates), "surveys": len(seen.surveys), "steps": steps,
+        # A registration is two requests (the form, then the button on the mailed link's page, each
+        # after a GET of its form) and a mail read from mail.log in between.
+        "mail_wait_p50_ms": round(percentile(stats.mail_waits, 50) * 1000) if stats.mail_waits else None,
+        "mail_wait_max_ms": round(max(stats.mail_waits) * 1000) if stats.mail_waits else None,
     }
 
 
@@ -245,6 +257,9 @@ def print_figures(title: str, f: dict) -> None:
     print(f"paths finished {f['paths_finished']}; registered {f['registered']}; attempts submitted "
           f"{f['attempts_submitted']}; completions {f['completions']}; certificates downloaded "
           f"{f['certificates_downloaded']}; surveys {f['surveys']}")
+    print(f"a registration is two requests, 'register' (the form) and 'register confirm' (the button on the "
+          f"page of the mailed link), each after a GET of its form, with the mail in between (read from "
+          f"mail.log: p50 {f['mail_wait_p50_ms']} ms, max {f['mail_wait_max_ms']} ms after the register answer)")
     print(f"{'step':<24}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for name, s in f["steps"].items():
         print(f"{name:<24}{s['requests']:>9}{s['p50_ms']:>9}{s['p95_ms']:>9}{s['max_ms']:>9}")
@@ -267,11 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         seen = seed_trainees(stack, run_id, args.users, args.login_share)
         started = time.monotonic()
         stats, seen, failures = asyncio.run(crowd(stack.base, args.users, seconds, quiz_answers(stack.database_url),
-                                                  run_id=run_id, seen=seen))
+                                                  run_id=run_id, seen=seen, mailbox=stack.mailbox))
         elapsed = time.monotonic() - started
         # Then one trainee alone walks the whole path, certificate included: the app still works
         # end to end after the load (under a saturated server few paths finish within the run).
-        solo_failure = asyncio.run(solo_path(stack.base, run_id, seen, quiz_answers(stack.database_url)))
+        solo_failure = asyncio.run(solo_path(stack.base, run_id, seen, quiz_answers(stack.database_url),
+                                             stack.mailbox))
         problems = check_database(stack.database_url, run_id, seen)
     result = figures(stats, seen, elapsed)
     result.update({"users": args.users, "workers": args.workers, "failures": failures[:20],

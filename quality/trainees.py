@@ -2,6 +2,11 @@
 in 生駒市, enrol, six lessons, a failed and a passed quiz, the survey, the certificate PDF) and
 writes down every outcome it saw succeed, so the database can be checked against it afterwards.
 
+Registering is two requests and a mail, as for a person: POST /register answers a redirect to
+/register/sent and the server mails a link (without MAIL_SERVER it appends the mail to
+<instance>/mail.log, the instance folder these runs give the servers); the trainee reads its link
+there, opens the confirmation page and presses its button (a CSRF form), and is then logged in.
+
 When the run's time is up, each trainee stops before its next request; a request already sent
 is seen through to a known outcome first, so nothing is left in doubt.
 
@@ -13,12 +18,15 @@ Requests go to 127.0.0.1 only; every loop is bounded by a deadline and a retry b
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import hashlib
 import random
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -30,6 +38,73 @@ CERT_RE = re.compile(r'href="(/my/certificates/(\d+)\.pdf)"')
 ADULT = "tsunagari-adult"
 PASSWORD = "load-test-pass-42"
 RETRY_STATUSES = {502, 503, 504}  # the app (or nginx) says: try again
+# app/services/mail.py writes each mail between these lines when no MAIL_SERVER is set.
+# A block is taken from the last opening line before its closing line, so the torn start of a
+# mail whose write was interleaved with another's cannot swallow the next one.
+MAIL_BLOCK_RE = re.compile(rb"----- mail -----\n((?:(?!----- mail -----\n).)*?)\n----------------\n", re.S)
+CONFIRM_LINK_RE = re.compile(r"https?://[^\s/]+(/register/confirm/[A-Za-z0-9_-]+(?:\?[^\s]*)?)")
+MAIL_WAIT = 30.0  # seconds a trainee waits for its mail before giving up
+
+
+class MailBox:
+    """The confirmation links the app servers wrote to <instance>/mail.log, by address.
+
+    Several gunicorn workers (and servers) append to the same file, so it is read as a sequence of
+    complete blocks: a block still being written (no closing line yet) is read on the next look,
+    and anything between blocks that does not parse as a mail is skipped rather than trusted. The
+    file is read from where the last look stopped, so waiting for a mail costs little under load."""
+
+    def __init__(self, instance: Path) -> None:
+        self.path = Path(instance) / "mail.log"
+        self.offset = 0
+        self.links: dict[str, str] = {}  # address -> path (and query) of its newest confirmation link
+        self.other: dict[str, int] = {}  # address -> mails without a confirmation link (already registered)
+
+    def forget_earlier(self) -> None:
+        """Ignore what earlier runs left in the file (the instance folder is kept between runs)."""
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def _read(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return
+        end = 0
+        for match in MAIL_BLOCK_RE.finditer(chunk):
+            end = match.end()
+            try:
+                message = email.message_from_string(match.group(1).decode("utf-8"), policy=email.policy.default)
+                to = str(message["To"] or "").strip().lower()
+                body = message.get_body(("plain",)).get_content()
+            except Exception:  # a torn or foreign block: not a mail to trust
+                continue
+            link = CONFIRM_LINK_RE.search(body)
+            if link is not None:
+                self.links[to] = link.group(1)
+            else:
+                self.other[to] = self.other.get(to, 0) + 1
+        # Only complete blocks move the offset (a block still being written is read next time).
+        self.offset += end
+
+    def take(self, address: str) -> str | None:
+        """The newest confirmation link mailed to the address since the last take, if any."""
+        self._read()
+        return self.links.pop(address.lower(), None)
+
+    async def wait(self, address: str, timeout: float = MAIL_WAIT) -> str:
+        started = time.monotonic()
+        while True:
+            link = self.take(address)
+            if link is not None:
+                return link
+            if time.monotonic() - started > timeout:
+                raise GiveUp(f"no confirmation mail for {address} in {self.path} after {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+
+    def wait_sync(self, address: str, timeout: float = MAIL_WAIT) -> str:
+        return asyncio.run(self.wait(address, timeout))
 
 
 class GiveUp(Exception):
@@ -65,6 +140,8 @@ class Stats:
     retries: int = 0
     flows_finished: int = 0
     first_ok_after: dict[str, float] = field(default_factory=dict)
+    # Seconds from the register answer until its mail was in mail.log (not a request: kept apart).
+    mail_waits: list[float] = field(default_factory=list)
 
     def record(self, name: str, seconds: float, status: int) -> None:
         self.latencies.setdefault(name, []).append(seconds)
@@ -85,11 +162,13 @@ def percentile(values: list[float], p: float) -> float:
 
 class Trainee:
     def __init__(self, base: str, email: str, answers: tuple[dict, dict], stats: Stats, seen: Seen,
-                 deadline: float, *, certificate: bool = True, timeout: float = 60.0) -> None:
+                 deadline: float, *, certificate: bool = True, timeout: float = 60.0,
+                 mailbox: MailBox | None = None) -> None:
         assert urlsplit(base).hostname == "127.0.0.1", "load goes to this machine only"
         self.base, self.email, self.stats, self.seen, self.deadline = base, email, stats, seen, deadline
         self.right, self.wrong = answers
         self.want_certificate = certificate
+        self.mailbox = mailbox
         self.client = httpx.AsyncClient(base_url=base, timeout=timeout, follow_redirects=False,
                                         headers={"Accept-Language": "ja"})
 
@@ -146,6 +225,10 @@ class Trainee:
     # --- the adult path -------------------------------------------------------------------------
 
     async def register(self) -> None:
+        """Register as a person does: the form (POST, answered by /register/sent), the link from the
+        mail, the confirmation page and its button; then logged in. Two requests and a mail."""
+        if self.mailbox is None:
+            raise GiveUp("register: no mailbox (the servers' instance folder) given")
         data = {"display_name": "負荷 試験", "email": self.email, "password": PASSWORD,
                 "password_confirm": PASSWORD, "municipality_code": "292095", "age_band": "", "sex": ""}
         for _ in range(5):
@@ -153,14 +236,23 @@ class Trainee:
             response = await self.send("register", "POST", "/register", data={"csrf_token": token, **data},
                                        ok=(200, 302, 400))
             if response.status_code == 302:
-                break
-            if "すでに登録されています" in response.text:
-                # An earlier try was stored but its answer was lost: log in instead.
-                await self.post("login", "/login", "/login", {"email": self.email, "password": PASSWORD})
+                if not response.headers["Location"].endswith("/register/sent"):
+                    raise GiveUp(f"register: redirected to {response.headers['Location']}, not /register/sent")
                 break
         else:
             raise GiveUp("register: refused five times")
+        mailed = time.monotonic()
+        link = await self.mailbox.wait(self.email)
+        self.stats.mail_waits.append(time.monotonic() - mailed)
+        confirmed = await self.post("register confirm", link, link, {}, ok=(302, 410))
+        location = confirmed.headers.get("Location", "")
+        if confirmed.status_code == 302 and "/login" not in location:
+            self.seen.registered.add(self.email)  # the account exists, and this client is logged in
+            return
+        # 410 (the link was used) or a redirect to the login page (the address has an account): an
+        # earlier try of this confirmation was stored but its answer was lost. Log in instead.
         self.seen.registered.add(self.email)
+        await self.login()
 
     async def login(self) -> None:
         await self.post("login", "/login", "/login", {"email": self.email, "password": PASSWORD})
@@ -241,7 +333,8 @@ class Trainee:
 
 
 async def crowd(base: str, users: int, seconds: float, answers, *, run_id: str, seen: Seen,
-                certificate_every: int = 2, ramp_seconds: float = 5.0) -> tuple[Stats, Seen, list[str]]:
+                mailbox: MailBox | None = None, certificate_every: int = 2,
+                ramp_seconds: float = 5.0) -> tuple[Stats, Seen, list[str]]:
     """`users` virtual trainees until the deadline, then each stops before its next request. The
     first path of each is a seeded account (in `seen.seeded`, logging in where it left off); the
     next ones register new accounts."""
@@ -258,7 +351,8 @@ async def crowd(base: str, users: int, seconds: float, answers, *, run_id: str, 
             k = next(counter)
             email = seeded[n] if first and n < len(seeded) else f"load-{run_id}-r{k}@example.jp"
             first = False
-            trainee = Trainee(base, email, answers, stats, seen, deadline, certificate=k % certificate_every == 0)
+            trainee = Trainee(base, email, answers, stats, seen, deadline, certificate=k % certificate_every == 0,
+                              mailbox=mailbox)
             try:
                 await trainee.run()
             except TimeUp:
