@@ -14,6 +14,9 @@ from tests.e2e.test_e2e_coordinator import login
 
 BUNDLE = Path(__file__).resolve().parents[2] / "content" / "courses" / "tsunagari-adult"
 OLD_TITLE = "孤独と孤立：だれにでも起こりうること"
+# The label of the default bundle as it stands (content/courses/*/course.yaml), and the new one.
+LIVE_LABEL = re.search(r'^version: "([^"]+)"$', (BUNDLE / "course.yaml").read_text(encoding="utf-8"), re.M).group(1)
+NEW_LABEL = f"{LIVE_LABEL}-e2e"
 NEW_TITLE = "孤独と孤立：だれにでも起こりうること（E2E改訂版）"
 
 
@@ -27,7 +30,7 @@ def _new_version_zip() -> bytes:
                 continue
             data = path.read_text(encoding="utf-8")
             if path.name == "course.yaml":
-                data = data.replace('version: "2026.1"', 'version: "2026.1-e2e"')
+                data = data.replace(f'version: "{LIVE_LABEL}"', f'version: "{NEW_LABEL}"')
             if path.name.startswith("01-"):
                 data = data.replace(f"title: {OLD_TITLE}", f"title: {NEW_TITLE}")
             zf.writestr(f"tsunagari-adult/{path.relative_to(BUNDLE)}", data)
@@ -75,14 +78,14 @@ def test_admin_uploads_previews_publishes_and_rolls_back(new_journey, live):
                                                 "buffer": _new_version_zip()}])
         page.get_by_role("button", name="取り込む").click()
         expect(page.locator(".flash-success")).to_contain_text("取り込みました")
-        expect(page.locator(".facts")).to_contain_text("2026.1-e2e")
+        expect(page.locator(".facts")).to_contain_text(NEW_LABEL)
         expect(page.locator(".facts")).to_contain_text("未公開")
         j.check("version-imported")
         version_url = page.url
 
         # Preview: the new lesson title and the quiz with its answers, before anyone sees them.
         page.get_by_role("link", name=NEW_TITLE).click()
-        expect(page.locator(".preview-banner")).to_contain_text("2026.1-e2e")
+        expect(page.locator(".preview-banner")).to_contain_text(NEW_LABEL)
         expect(page.locator("h1")).to_have_text(NEW_TITLE)
         j.check("preview-lesson")
         page.get_by_role("link", name="版の画面へ戻る").click()
@@ -103,7 +106,7 @@ def test_admin_uploads_previews_publishes_and_rolls_back(new_journey, live):
 
         # Roll back: the previous version's page offers 「この版に戻す」.
         page.goto("/admin/content")
-        page.get_by_role("row", name=re.compile("2026.1 ")).first.get_by_role("link").click()
+        page.get_by_role("row", name=re.compile(re.escape(LIVE_LABEL) + " ")).first.get_by_role("link").click()
         page.get_by_role("button", name="この版に戻す").click()
         expect(page.locator(".flash-success")).to_contain_text("戻しました")
         j.check("rolled-back")

@@ -8,7 +8,15 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import ARTIFACTS, qr_from_pdf
-from tests.e2e.trainee import PASSWORD, REFLECTION, assert_recorded, new_email, quiz_answers
+from tests.e2e.trainee import (
+    PASSWORD,
+    REFLECTION,
+    assert_recorded,
+    confirmation_link,
+    expect_registration_sent,
+    new_email,
+    quiz_answers,
+)
 
 FOCUS_VISIBLE = """() => { const e = document.activeElement; if (!e) return false;
     const s = getComputedStyle(e);
@@ -85,6 +93,12 @@ def test_adult_journey_with_the_keyboard_alone(new_journey, live):
     page.keyboard.press("Enter")
     expect(page.locator("#municipality_code")).to_have_value("292095")
     activate(page, "form button.primary[type=submit]")
+    expect_registration_sent(j)
+    # The mailed link is opened as from a mail program (the address bar); its page's button
+    # completes the registration.
+    page.goto(confirmation_link(live, email))
+    j.check("register-confirm")
+    activate(page, "#main form button.primary[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text("登録が完了しました")
     j.check("my-page")
 

@@ -1,10 +1,14 @@
 """Journey (a), shared by its variants (desktop, 375 px phone, no JavaScript): an adult registers
-in 生駒市, reads every lesson, writes the reflection, fails the quiz, passes it, answers the
-survey, downloads the certificate and opens the verification URL from the PDF's QR code."""
+in 生駒市 and completes the registration from the mailed link, reads every lesson, writes the
+reflection, fails the quiz, passes it, answers the survey, downloads the certificate, opens the
+verification URL from the PDF's QR code, and logs out for good (also from a remembered login)."""
 from __future__ import annotations
 
 import itertools
 import re
+import time
+from email import message_from_string
+from email.policy import default as default_policy
 
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -41,7 +45,43 @@ def quiz_answers(live) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return right, wrong
 
 
-def register(j: Journey, name: str, email: str, *, javascript: bool = True) -> None:
+def mails_to(live, email: str) -> list[str]:
+    """The bodies of the messages the server wrote to its mail log for `email`, oldest first
+    (without MAIL_SERVER the app appends each message there; bodies may be base64-encoded)."""
+    log = live.instance / "mail.log"
+    if not log.exists():
+        return []
+    bodies = []
+    for block in log.read_text(encoding="utf-8").split("----- mail -----\n")[1:]:
+        message = message_from_string(block.rsplit("\n----------------\n", 1)[0], policy=default_policy)
+        if message["To"] == email:
+            bodies.append(message.get_content())
+    return bodies
+
+
+def confirmation_link(live, email: str) -> str:
+    """The registration link of the newest mail to `email` (written before /register answers, but
+    a few tries cost nothing)."""
+    for _ in range(20):
+        links = [line.strip() for body in mails_to(live, email) for line in body.splitlines()
+                 if "/register/confirm/" in line]
+        if links:
+            assert links[-1].startswith(live.base + "/register/confirm/"), links[-1]
+            return links[-1]
+        time.sleep(0.25)
+    raise AssertionError(f"no registration mail to {email} in {live.instance / 'mail.log'}")
+
+
+def expect_registration_sent(j: Journey) -> None:
+    """The answer to every registration: the 'mail sent' page, whether or not the address is known."""
+    page = j.page
+    expect(page).to_have_url(re.compile(r"/register/sent$"))
+    expect(page.locator("h1")).to_have_text("確認のメールを送りました")
+    expect(page.locator("#main")).to_contain_text("メールのリンクを開くと、登録が完了します")
+    j.check("register-sent")
+
+
+def register(j: Journey, live, name: str, email: str, *, javascript: bool = True) -> None:
     page = j.page
     page.goto("/")
     j.check("home")
@@ -68,8 +108,28 @@ def register(j: Journey, name: str, email: str, *, javascript: bool = True) -> N
         page.select_option("#municipality_code", label="生駒市")
     page.select_option("#age_band", index=3)
     page.get_by_role("button", name="登録する").click()
+    expect_registration_sent(j)
+    # Nothing is created until the mailed link's page is confirmed with its button.
+    assert not account_exists(live, email), f"{email} has an account before confirming"
+    page.goto(confirmation_link(live, email))
+    expect(page.locator("h1")).to_have_text("登録の確認")
+    j.check("register-confirm")
+    page.get_by_role("button", name="登録を完了する").click()
     expect(page.locator(".flash-success")).to_contain_text("登録が完了しました")
+    expect(page).to_have_url(re.compile(r"/my$"))
     j.check("my-page-new")
+
+
+def account_exists(live, email: str) -> bool:
+    from app.extensions import db
+    from app.models import User
+
+    app = live.app()
+    with app.app_context():
+        found = db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+        db.session.remove()
+        db.engine.dispose()
+    return found
 
 
 def read_course(j: Journey) -> None:
@@ -162,15 +222,63 @@ def download_and_verify(j: Journey, base: str, tag: str) -> str:
     return url
 
 
+def logout(j: Journey, label: str) -> None:
+    page = j.page
+    page.locator("nav").get_by_role("button", name="ログアウト").click()
+    expect(page.locator(".flash-info")).to_contain_text("ログアウトしました")
+    j.check(label)
+
+
+def expect_login_asked(j: Journey, label: str) -> None:
+    """/my sends the browser to the login form: nobody is logged in any more."""
+    page = j.page
+    page.goto("/my")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fmy$|/login\?next=/my$"))
+    expect(page.locator("h1")).to_have_text("ログイン")
+    expect(page.locator("nav")).not_to_contain_text("マイページ")
+    j.check(label)
+
+
+def logout_for_good(j: Journey, email: str) -> None:
+    """Log out, then come back to /my: asked to log in, even with the cookies the browser had
+    before logging out put back (as someone who copied them would): the server ended the login.
+    The same again for a login with 「この端末でログインしたままにする」 (remember-me)."""
+    page, context = j.page, j.page.context
+    logged_in = context.cookies()
+    logout(j, "logged-out")
+    expect_login_asked(j, "my-after-logout")
+    context.add_cookies(logged_in)
+    expect_login_asked(j, "my-after-logout-old-cookies")
+
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_label("この端末でログインしたままにする").check()
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(re.compile(r"/my$"))
+    remembered = context.cookies()
+    assert any(c["name"] == "remember_token" for c in remembered), [c["name"] for c in remembered]
+    j.check("my-page-remembered")
+    logout(j, "logged-out-remembered")
+    assert not any(c["name"] == "remember_token" for c in context.cookies()), "remember-me cookie left after logout"
+    expect_login_asked(j, "my-after-logout-remembered")
+    # The remember-me cookie alone (a closed browser reopened), and with the old session cookie.
+    context.clear_cookies()
+    context.add_cookies([c for c in remembered if c["name"] == "remember_token"])
+    expect_login_asked(j, "my-after-logout-remember-cookie")
+    context.add_cookies(remembered)
+    expect_login_asked(j, "my-after-logout-remembered-cookies")
+
+
 def adult_journey(j: Journey, live, *, tag: str, javascript: bool = True) -> str:
     """The whole journey; returns the e-mail address it registered."""
     right, wrong = quiz_answers(live)
     email = new_email(tag)
-    register(j, f"生駒 {tag}", email, javascript=javascript)
+    register(j, live, f"生駒 {tag}", email, javascript=javascript)
     read_course(j)
     take_quiz(j, right, wrong)
     answer_survey(j)
     download_and_verify(j, live.base, tag)
+    logout_for_good(j, email)
     j.write_report()
     return email
 
