@@ -30,7 +30,16 @@ import time
 import httpx
 import psycopg
 
-from quality.load import OUT, app_stack, check_database, figures, print_figures, quiz_answers, seed_trainees
+from quality.load import (
+    OUT,
+    app_stack,
+    check_database,
+    figures,
+    print_figures,
+    quiz_answers,
+    registering_split,
+    seed_trainees,
+)
 from quality.servers import wait_until
 from quality.trainees import CERT_RE, CSRF_RE, PASSWORD, Seen, Stats, Trainee, crowd
 
@@ -217,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     pg_cluster()  # fail early without a local cluster to restart
     try:
         with app_stack("faults", args.workers) as stack:
-            seen = seed_trainees(stack, run_id, args.users, login_share=0.1)
+            # As in the load test, a tenth start by registering (form, mailed link, confirmation).
+            seen = seed_trainees(stack, run_id, registering_split(args.users, 0.1), login_share=0.1)
             print(f"{args.users} trainees for {seconds:.0f} s against {stack.base}, with faults:", flush=True)
             started = time.monotonic()
             stats, seen, failures, timeline, result, probe_log = asyncio.run(

@@ -336,8 +336,8 @@ async def crowd(base: str, users: int, seconds: float, answers, *, run_id: str, 
                 mailbox: MailBox | None = None, certificate_every: int = 2,
                 ramp_seconds: float = 5.0) -> tuple[Stats, Seen, list[str]]:
     """`users` virtual trainees until the deadline, then each stops before its next request. The
-    first path of each is a seeded account (in `seen.seeded`, logging in where it left off); the
-    next ones register new accounts."""
+    first path of each is a seeded account (in `seen.seeded`, logging in where it left off) while
+    there are enough of them, a new registration for the rest; the next ones register new accounts."""
     stats = Stats()
     deadline = time.monotonic() + seconds
     failures: list[str] = []
