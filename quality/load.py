@@ -72,7 +72,7 @@ def app_stack(name: str, workers: int, **env: str) -> Iterator[Stack]:
                     "REGISTER_RATE_LIMIT": "100000 per minute", **env}
         log = OUT / f"{name}-gunicorn.log"
         log.unlink(missing_ok=True)
-        # Without MAIL_SERVER (app_env sets none) the server appends its mails to <instance>/mail.log.
+        # Without MAIL_SERVER (app_env empties it) the server appends its mails to <instance>/mail.log.
         mailbox = MailBox(instance)
         mailbox.forget_earlier()
         with Gunicorn(app_env(url, instance, port, **settings), port, log, workers=workers, timeout=120) as server:

@@ -139,6 +139,10 @@ def app_env(database_url: str, instance: Path, port: int, **extra: str) -> dict[
         "APP_ENV": "development",
         "BASE_URL": f"http://{LOOPBACK}:{port}",
         "INSTANCE_PATH": str(instance),
+        # Never SMTP, whatever the caller's environment says: the servers of these runs append their
+        # mails to <instance>/mail.log, where the simulated people read their links (and no mail
+        # goes out to the made-up addresses).
+        "MAIL_SERVER": "",
         "FLASK_APP": "wsgi.py",
         "PYTHONUNBUFFERED": "1",
     })
