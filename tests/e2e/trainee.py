@@ -53,6 +53,8 @@ def mails_to(live, email: str) -> list[str]:
         return []
     bodies = []
     for block in log.read_text(encoding="utf-8").split("----- mail -----\n")[1:]:
+        if "\n----------------\n" not in block:
+            continue  # still being written (two server processes append to the log)
         message = message_from_string(block.rsplit("\n----------------\n", 1)[0], policy=default_policy)
         if message["To"] == email:
             bodies.append(message.get_content())
