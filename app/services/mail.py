@@ -33,10 +33,19 @@ def send(config: Mapping[str, Any], to: str, subject: str, body: str,
         if outbox is not None:  # tests collect messages here
             outbox.append(msg)
         else:
-            text = f"----- mail -----\n{msg}\n----------------\n"
+            # The MIME block (base64 bodies, read back by the quality and e2e tools), then the same
+            # message as plain text after it, so a person trying `make run` can read the link.
+            text = f"----- mail -----\n{msg}\n----------------\n{readable(msg, body, attachments)}"
             print(text, file=sys.stderr)
             log = Path(config["INSTANCE_DIR"]) / "mail.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             with open(log, "a", encoding="utf-8") as f:
                 f.write(text)
     return msg
+
+
+def readable(msg: EmailMessage, body: str, attachments: list[tuple[str, str, bytes]] | None) -> str:
+    """The message as a person reads it: addressee, subject, body and attachment names, unencoded."""
+    lines = [f"To: {msg['To']}", f"Subject: {msg['Subject']}", "", body.rstrip("\n")]
+    lines += [f"[attachment: {filename} ({mime})]" for filename, mime, _ in attachments or []]
+    return "\n".join(lines) + "\n================\n"
