@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ContentError
 from .render import LOCAL_SUPPORT_INFO, REFLECTION_INFO, bundle_path, fence_name, markdown_parser
+from .sources import check_sources
 from .yamlsource import BOOL_TAG, NULL_TAG, Mapping, Source, construct
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp"})
@@ -315,6 +316,7 @@ class _Checker:
         survey = self._check_survey()
         if course is not None and refs is not None:
             self._cross_check(course, refs, lessons, quiz, survey)
+        self.errors.extend(check_sources(self.texts))
         self.errors.sort(key=ContentError.sort_key)
         warnings = check_quotations(self.texts)
         if self.errors or course is None:
