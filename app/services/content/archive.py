@@ -163,11 +163,11 @@ def _vet(infos: list[zipfile.ZipInfo], limits: Limits) -> list[_Member]:
         if not is_allowed_name(name):
             raise ArchiveError(
                 "archive.type_disallowed",
-                "この種類のファイルは講座に入れられません（HTML・SVG・スクリプト・実行ファイルは不可）。"
-                "使えるのは .yaml .yml .md .txt .png .jpg .jpeg .webp .vtt .mp4 .webm です。"
+                "この種類のファイルは講座に入れられません（HTML・スクリプト・実行ファイルは不可）。"
+                "使えるのは .yaml .yml .md .txt .png .jpg .jpeg .webp .svg（images/ のみ）.vtt .mp4 .webm です。"
                 "ZIP から除いてください。",
-                "This file type is not allowed in a bundle (no HTML, SVG, scripts or "
-                "executables). Allowed: .yaml .yml .md .txt .png .jpg .jpeg .webp .vtt .mp4 "
+                "This file type is not allowed in a bundle (no HTML, scripts or executables). "
+                "Allowed: .yaml .yml .md .txt .png .jpg .jpeg .webp .svg (images/ only) .vtt .mp4 "
                 ".webm. Remove it from the archive.",
                 member=name,
             )

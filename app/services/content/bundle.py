@@ -15,12 +15,15 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .errors import ContentError
 from .render import LOCAL_SUPPORT_INFO, REFLECTION_INFO, bundle_path, fence_name, markdown_parser
 from .sources import check_sources
+from .svg import check_svg
 from .yamlsource import BOOL_TAG, NULL_TAG, Mapping, Source, construct
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+# Allowed in images/ only, and only after svg.check_svg passes (an SVG can carry scripts).
+SVG_EXTENSIONS = frozenset({".svg"})
 VIDEO_EXTENSIONS = frozenset({".mp4", ".webm"})
 TEXT_EXTENSIONS = frozenset({".yaml", ".yml", ".md", ".txt", ".vtt"})
-ALLOWED_EXTENSIONS = IMAGE_EXTENSIONS | VIDEO_EXTENSIONS | TEXT_EXTENSIONS
+ALLOWED_EXTENSIONS = IMAGE_EXTENSIONS | SVG_EXTENSIONS | VIDEO_EXTENSIONS | TEXT_EXTENSIONS
 
 # Operating-system litter that file managers and zip tools add; never part of a course.
 IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX"})
@@ -227,7 +230,7 @@ def _location_ok(rel: str) -> bool:
     if parts[0] == "lessons":
         return len(parts) == 2 and ext == ".md"
     if parts[0] == "images":
-        return ext in IMAGE_EXTENSIONS
+        return ext in IMAGE_EXTENSIONS | SVG_EXTENSIONS
     if parts[0] == "media":
         return ext in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS | {".vtt", ".md", ".txt"}
     return False
@@ -372,11 +375,11 @@ class _Checker:
                 rel,
                 None,
                 "file.type_disallowed",
-                "この種類のファイルは講座に入れられません（HTML・SVG・スクリプト・実行ファイルは不可）。"
-                "使えるのは .yaml .yml .md .txt .png .jpg .jpeg .webp .vtt .mp4 .webm です。"
+                "この種類のファイルは講座に入れられません（HTML・スクリプト・実行ファイルは不可）。"
+                "使えるのは .yaml .yml .md .txt .png .jpg .jpeg .webp .svg（images/ のみ）.vtt .mp4 .webm です。"
                 "削除するか、使える形式に変換してください。",
-                "This file type is not allowed in a bundle (no HTML, SVG, scripts or "
-                "executables). Allowed: .yaml .yml .md .txt .png .jpg .jpeg .webp .vtt .mp4 "
+                "This file type is not allowed in a bundle (no HTML, scripts or executables). "
+                "Allowed: .yaml .yml .md .txt .png .jpg .jpeg .webp .svg (images/ only) .vtt .mp4 "
                 ".webm. Delete it or convert it.",
             )
             return
@@ -407,6 +410,8 @@ class _Checker:
                         "Export it as WebVTT.",
                         column=1,
                     )
+        elif ext in SVG_EXTENSIONS:
+            self.errors.extend(check_svg(rel, data))
         elif not _magic_matches(ext, data):
             self._error(
                 rel,
@@ -880,13 +885,13 @@ class _Checker:
                     "path (relative to the bundle folder, e.g. images/sign.png).",
                     column=column,
                 )
-            elif _extension(path) not in IMAGE_EXTENSIONS:
+            elif _extension(path) not in IMAGE_EXTENSIONS | SVG_EXTENSIONS:
                 self._error(
                     rel,
                     line,
                     "markdown.image_type",
-                    f"「{src}」は画像ではありません。PNG・JPEG・WebP の画像を指定してください。",
-                    f'"{src}" is not an image. Refer to a PNG, JPEG or WebP image.',
+                    f"「{src}」は画像ではありません。PNG・JPEG・WebP・SVG の画像を指定してください。",
+                    f'"{src}" is not an image. Refer to a PNG, JPEG, WebP or SVG image.',
                     column=column,
                 )
 
