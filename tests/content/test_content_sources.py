@@ -57,7 +57,9 @@ def test_party_pages_and_blogs_are_refused_in_yaml_and_notes_too(tmp_path):
 
 def test_hosts_named_without_a_link_are_allowed_in_notes():
     # notes.md records where a fact was checked: a host named as plain text is not a citation.
-    assert check_sources({"notes.md": "品川区の講座案内（apply.e-tumo.jp）と www.komei.or.jp で確認。\n"}) == []
+    assert (
+        check_sources({"notes.md": "品川区の講座案内（apply.e-tumo.jp）と www.komei.or.jp で確認。\n"}) == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from . import furigana
+from . import cjk, furigana
 
 if TYPE_CHECKING:
     from .bundle import Bundle, CourseMeta, Lesson, QuizQuestion, SurveyQuestion
@@ -203,6 +203,8 @@ def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.validateLink = _validate_link  # type: ignore[method-assign]
     md.inline.ruler.before("emphasis", "furigana", _furigana_rule)
+    # Japanese lines joined without the space a browser shows for a line break.
+    md.core.ruler.after("inline", "cjk_soft_breaks", cjk.join_soft_breaks)
     md.add_render_rule("furigana", _render_furigana)
     md.add_render_rule("text", _render_text)
     md.add_render_rule("image", _render_image)
