@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ContentError
 from .render import LOCAL_SUPPORT_INFO, REFLECTION_INFO, bundle_path, fence_name, markdown_parser
+from .situations import SITUATION_INFO, parse_situation
 from .sources import check_sources
 from .svg import check_svg
 from .yamlsource import BOOL_TAG, NULL_TAG, Mapping, Source, construct
@@ -844,9 +845,25 @@ class _Checker:
                         self._scan_markdown(rel, token.content, line + 1, in_lesson=False, scan=scan)
                 elif name == LOCAL_SUPPORT_INFO:
                     scan.local_support = True
+                elif name == SITUATION_INFO:
+                    self._check_situation(rel, token.content, line)
             elif token.type == "inline" and token.children:
                 self._check_images(rel, token, lines, first_line, next_mark)
         return scan
+
+    def _check_situation(self, rel: str, text: str, fence_line: int | None) -> None:
+        situation = parse_situation(text, rel, fence_line, self.errors)
+        if situation is None:
+            return
+        before = len(self.errors)
+        for markdown in (situation.scene, *(choice.feedback for choice in situation.choices)):
+            self._scan_markdown(rel, markdown, 1, in_lesson=False)
+        # Lines inside YAML values do not map simply to the file: point at the block's fence.
+        for index in range(before, len(self.errors)):
+            error = self.errors[index]
+            self.errors[index] = ContentError(
+                error.file, fence_line, 1, error.code, error.message_ja, error.message_en
+            )
 
     def _check_images(
         self,

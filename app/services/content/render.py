@@ -17,6 +17,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from . import cjk, furigana
+from .situations import SITUATION_INFO, parse_situation, render_situation
 
 if TYPE_CHECKING:
     from .bundle import Bundle, CourseMeta, Lesson, QuizQuestion, SurveyQuestion
@@ -33,7 +34,7 @@ LOCAL_SUPPORT_PLACEHOLDER = '<div class="local-support"></div>'
 _ALLOWED_TAGS = {
     "p", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "a", "img", "blockquote", "code",
     "pre", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "ruby", "rt", "rp",
-    "section", "div",
+    "section", "div", "details", "summary",
 }  # fmt: skip
 _LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -47,8 +48,16 @@ _cleaner = nh3.Cleaner(
         "section": {"data-reflection": {"1"}},
     },
     allowed_classes={
-        "section": {"reflection"},
-        "div": {"reflection-form", "local-support"},
+        "section": {"reflection", "situation"},
+        "div": {
+            "reflection-form",
+            "local-support",
+            "situation-scene",
+            "situation-feedback",
+            "situation-print",
+        },
+        "ol": {"situation-choices"},
+        "p": {"situation-question"},
     },
     url_schemes=_LINK_SCHEMES,
     strip_comments=True,
@@ -185,8 +194,23 @@ def _render_fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     if info == LOCAL_SUPPORT_INFO:
         env["has_local_support"] = True
         return LOCAL_SUPPORT_PLACEHOLDER + "\n"
+    if info == SITUATION_INFO:
+        return _render_situation(token.content, env)
     # No language class: the allow-list does not keep classes on <code>.
     return f"<pre><code>{escape(token.content, quote=False)}</code></pre>\n"
+
+
+def _render_situation(text: str, env: dict) -> str:
+    # The checker refuses a bundle with a broken situation; here one renders as nothing.
+    situation = parse_situation(text, "", None, [])
+    if situation is None:
+        return ""
+    nested = _nested_env(env)
+    return render_situation(
+        situation,
+        block=lambda markdown: _md.render(markdown, dict(nested)),
+        inline=lambda markdown: _md.renderInline(markdown, dict(nested)),
+    )
 
 
 def fence_name(token: Token) -> str:
