@@ -210,7 +210,7 @@ def test_zip_bomb_ratio(tmp_path):
         ("lessons\\..\\evil.md", "archive.backslash"),
         ("media/note.txt:stream", "archive.bad_name"),
         ("index.html", "archive.type_disallowed"),
-        ("images/logo.svg", "archive.type_disallowed"),
+        ("images/logo.svgz", "archive.type_disallowed"),
         ("media/setup.exe", "archive.type_disallowed"),
         ("media/run.sh", "archive.type_disallowed"),
         ("lessons/page.HTM", "archive.type_disallowed"),

@@ -345,7 +345,7 @@ CASES = {
     ),
     "svg image": (
         {"images/logo.svg": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'},
-        [("images/logo.svg", None, None, "file.type_disallowed")],
+        [("images/logo.svg", 1, 1, "svg.event_handler")],
     ),
     "html page": (
         {"lessons/extra.html": "<script>alert(1)</script>"},
@@ -468,7 +468,7 @@ def test_many_errors_are_all_reported(tmp_path):
         ("course.yaml", 3, 11, "course.audience_unknown"),
         ("course.yaml", 10, 13, "completion.lesson_unknown"),
         ("course.yaml", 14, 1, "course.survey_missing"),
-        ("images/evil.svg", None, None, "file.type_disallowed"),
+        ("images/evil.svg", 1, 1, "svg.not_svg"),
         ("lessons/01-hajimeni.md", 9, 1, "markdown.image_missing"),
         ("lessons/02-kizuku.md", 2, 5, "lesson.id_duplicate"),
         ("quiz.yaml", 12, 13, "quiz.answer_not_a_choice"),

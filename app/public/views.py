@@ -95,5 +95,8 @@ def content_asset(version_id: int, path: str):
         abort(404)
     response = current_app.response_class(asset.data, mimetype=asset.mime)
     response.headers["Cache-Control"] = "public, max-age=86400, immutable"  # versions never change
+    if asset.mime == "image/svg+xml":
+        # Checked on import, but an SVG opened on its own is a document: run nothing, load nothing.
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response.set_etag(asset.sha256)
     return response.make_conditional(request)
