@@ -65,7 +65,7 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message = None  # the login page itself explains
     login_manager.session_protection = "basic"
 
-    from app.services.accounts import load_user
+    from app.services.accounts.accounts import load_user
 
     @login_manager.user_loader
     def _load_user(user_id: str):
@@ -113,15 +113,17 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import register
+    from app.commands import register
 
     register(app)
 
 
 def register_hooks(app: Flask) -> None:
     """Connect services that react to each other (certificates and statistics on completion, mails on commit)."""
-    from app import notifications
-    from app.services import issuing, learning, statistics
+    from app.services.certificates import issuing
+    from app.services.learning import learning
+    from app.services.statistics import statistics
+    from app.web import notifications
 
     if issuing.on_enrolment_completed not in learning.on_completed:
         learning.on_completed.append(issuing.on_enrolment_completed)
@@ -129,7 +131,7 @@ def register_hooks(app: Flask) -> None:
     if statistics.record_completion not in learning.on_completed:
         learning.on_completed.append(statistics.record_completion)
     notifications.register(app)
-    from app.services import memory
+    from app.services.infra import memory
 
     memory.register(app)  # a full collection after a response that rendered a PDF (bench issue 9)
     from app.learn import pagecache

@@ -7,7 +7,7 @@ from wtforms import ValidationError
 
 from app.extensions import db
 from app.services.certificates.names import PLAIN_TEXT, clean_name, printable_problem, unprintable_characters
-from app.services.municipalities import code_problem, normalise_code
+from app.services.organisations.municipalities import code_problem, normalise_code
 
 MUNICIPALITY_MESSAGES = {
     "format": _l("市区町村コード「%(code)s」は形式が正しくありません。6桁の数字で入力してください（例: 生駒市は 292095）。"),

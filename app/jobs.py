@@ -8,7 +8,7 @@ import threading
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.services import bulk
+from app.services.certificates import bulk
 
 log = logging.getLogger(__name__)
 _threads: list[threading.Thread] = []

@@ -130,7 +130,7 @@ def bench_dashboards(run, server, section) -> None:
 def prefecture_cold(run, code: str, count: int) -> list[float]:
     """The prefecture dashboard's figures without the cache: the service function, timed in process."""
     from app.extensions import db
-    from app.services import cohort_reports
+    from app.services.cohorts import cohort_reports
 
     app = run.flask_app()
     times = []
@@ -156,7 +156,7 @@ def bench_statistics(run, server, section) -> None:
     """The national statistics page (and its service) against the bare SQL it runs, replayed with
     psycopg alone, measured in the same round."""
     try:
-        from app.services import statistics as stats
+        from app.services.statistics import statistics as stats
     except ImportError as error:
         raise NotAvailable("the national statistics service does not exist yet") from error
     if not hasattr(stats, "national_report"):

@@ -532,7 +532,7 @@ def html_only():
 def bench_certificate_render(run: Run, section: Section) -> None:
     from app.extensions import db
     from app.models import Certificate
-    from app.services import issuing
+    from app.services.certificates import issuing
 
     app = run.flask_app()
     rounds = run.rounds(24, 2)
@@ -596,7 +596,7 @@ def bench_bulk(run: Run, section: Section) -> None:
     from app.extensions import db
     from app.jobs import dispatch_bulk, wait_for_threads
     from app.models import BulkJob, JobStatus, Organisation
-    from app.services import bulk
+    from app.services.certificates import bulk
 
     app = run.flask_app()
     size = 10 if run.smoke else 40
@@ -666,7 +666,7 @@ import json, sys, time
 from app import create_app
 from app.cli import asset_url_for
 from app.extensions import db
-from app.services import courses
+from app.services.content import courses
 from config import Config, database_url
 cfg = type("C", (Config,), {{"SQLALCHEMY_DATABASE_URI": database_url({scratch!r}), "SECRET_KEY": "x"}})
 app = create_app(cfg)

@@ -80,7 +80,7 @@ SURNAMES = ("佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加�
             "山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤").split()
 GIVEN = ("太郎 花子 一郎 美代子 健太 さくら 大輔 陽子 翔 愛 誠 恵子 拓也 由美 直樹 裕子 和也 真由美 悠斗 "
          "結衣 蓮 陽菜 大翔 葵 湊 凛 隆 幸子 勝 和子 博 節子 明美 浩 智子 修").split()
-CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # as app.services.pupils
+CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # as app.services.accounts.pupils
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # as app.services.certificates.codes
 
 # Stage of an enrolment, from (index * 7919) % 1000: exact shares whatever the scale.
@@ -597,7 +597,7 @@ import json
 from app import create_app
 from app.extensions import db
 try:
-    from app.services import statistics
+    from app.services.statistics import statistics
 except ImportError:
     statistics = None
 app = create_app()

@@ -90,7 +90,8 @@ def seed_trainees(stack: Stack, run_id: str, count: int, login_share: float) -> 
     from app import create_app
     from app.extensions import db
     from app.models import Course, Role, User
-    from app.services import accounts, learning
+    from app.services.accounts import accounts
+    from app.services.learning import learning
     from config import Config, database_url
     from quality.trainees import PASSWORD
 

@@ -110,9 +110,9 @@ def prepare_database(url: str, instance: Path, *, demo: bool = True) -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services import courses
     from app.services import demo as demo_service
-    from app.services.municipalities import load_reference_data
+    from app.services.content import courses
+    from app.services.organisations.municipalities import load_reference_data
     from config import Config, database_url
 
     config = type("PrepareConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(url),

@@ -38,7 +38,7 @@ CERT_RE = re.compile(r'href="(/my/certificates/(\d+)\.pdf)"')
 ADULT = "tsunagari-adult"
 PASSWORD = "load-test-pass-42"
 RETRY_STATUSES = {502, 503, 504}  # the app (or nginx) says: try again
-# app/services/mail.py writes each mail between these lines when no MAIL_SERVER is set.
+# app/services/infra/mail.py writes each mail between these lines when no MAIL_SERVER is set.
 # A block is taken from the last opening line before its closing line, so the torn start of a
 # mail whose write was interleaved with another's cannot swallow the next one.
 MAIL_BLOCK_RE = re.compile(rb"----- mail -----\n((?:(?!----- mail -----\n).)*?)\n----------------\n", re.S)

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import CohortMode, Course, Organisation, User
-from app.services import cohorts, courses
+from app.services.cohorts import cohorts
+from app.services.content import courses
 
 
 def default_course(slug: str = "tsunagari-adult") -> Course:

@@ -35,7 +35,7 @@ def database_url_for_tests(tmp_path_factory) -> str:
     """Create the schema with the migrations (never create_all) and load municipalities."""
     from flask_migrate import upgrade
 
-    from app.services.municipalities import load_reference_data
+    from app.services.organisations.municipalities import load_reference_data
 
     tmp = tmp_path_factory.mktemp("db")
     url = _db_url(tmp)

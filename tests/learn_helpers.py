@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ContentVersion, QuizAttempt
-from app.services import courses
+from app.services.content import courses
 from tests.conftest import CSRF_RE
 
 FIXTURES = Path(__file__).parent / "content_fixtures"

@@ -5,7 +5,9 @@ import datetime as dt
 
 from app.extensions import db
 from app.models import AgeBand, Audience, CohortMode, Course, Sex, SupporterRecord, User
-from app.services import cohorts, learning, statistics
+from app.services.cohorts import cohorts
+from app.services.learning import learning
+from app.services.statistics import statistics
 
 JST = statistics.JST
 

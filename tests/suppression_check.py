@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.services.suppression import SuppressedTable
+from app.services.statistics.suppression import SuppressedTable
 
 
 def alternative_exists(true: Sequence[Sequence[int]], shown: SuppressedTable, target: tuple,

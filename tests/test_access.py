@@ -11,7 +11,10 @@ import pytest
 from app.extensions import db
 from app.jobs import wait_for_threads
 from app.models import BulkJob, CohortMode, JobStatus, ParticipantImport, Role, SchoolClass
-from app.services import cohorts, courses, issuing, learning
+from app.services.certificates import issuing
+from app.services.cohorts import cohorts
+from app.services.content import courses
+from app.services.learning import learning
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 

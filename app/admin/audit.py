@@ -16,7 +16,8 @@ from wtforms.validators import Length, Optional, ValidationError
 from app.admin import bp
 from app.extensions import db
 from app.request_guard import INT_MAX
-from app.services import audit, audit_search
+from app.services.accounts import audit_search
+from app.services.infra import audit
 
 ACTION_LABELS = {
     "auth.login": _l("ログイン"),

@@ -10,7 +10,7 @@ from app.admin import bp
 from app.coordinate.certificates import RevokeForm
 from app.extensions import db
 from app.models import Certificate
-from app.services import issuing
+from app.services.certificates import issuing
 
 
 @bp.route("/certificates")

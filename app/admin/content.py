@@ -13,7 +13,7 @@ from app.admin import bp
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import ContentVersion, Course, Lesson
-from app.services import courses
+from app.services.content import courses
 
 
 class UploadForm(FlaskForm):

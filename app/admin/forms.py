@@ -9,7 +9,7 @@ from app.extensions import db
 from app.forms import PrintableName, municipality_message, printable_text
 from app.i18n import ORG_KIND_LABELS
 from app.models import Prefecture
-from app.services.municipalities import code_problem, normalise_code
+from app.services.organisations.municipalities import code_problem, normalise_code
 
 
 def area_code(form, field) -> None:

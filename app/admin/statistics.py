@@ -15,14 +15,16 @@ from wtforms import SelectField
 from wtforms.validators import Optional
 
 from app.admin import bp, charts
-from app.cohort_text import MODE_LABELS
 from app.extensions import db
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
 from app.models import Audience
-from app.services import audit, exports, municipalities, statistics_tables
-from app.services import statistics as stats
-from app.services.statistics import AGE_BANDS, MODES, SEXES, Filters, fiscal_year_label
-from app.services.suppression import MARK
+from app.services.infra import audit, exports
+from app.services.organisations import municipalities
+from app.services.statistics import statistics as stats
+from app.services.statistics import statistics_tables
+from app.services.statistics.statistics import AGE_BANDS, MODES, SEXES, Filters, fiscal_year_label
+from app.services.statistics.suppression import MARK
+from app.web.cohort_text import MODE_LABELS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUDIENCE_LABELS = {Audience.ADULT: _l("大人向け"), Audience.CHILDREN: _l("子ども向け")}

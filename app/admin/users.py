@@ -14,7 +14,7 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import ROLE_LABELS
 from app.models import Role, SchoolClass, User
-from app.services import user_admin
+from app.services.accounts import user_admin
 
 REFUSALS = {
     "self": _l("自分自身の役割や状態は変えられません。ほかの管理者に頼んでください。"),

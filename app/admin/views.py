@@ -11,7 +11,7 @@ from app.admin.forms import InviteForm, OrganisationForm
 from app.auth.invitations import send_invitation
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, User
-from app.services import organisations
+from app.services.organisations import organisations
 
 
 def load_organisation(org_id: int) -> Organisation:

@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from app.forms import MunicipalityCode, PrintableName, printable_text
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
-from app.services.accounts import MIN_PASSWORD_LENGTH, password_problem
+from app.services.accounts.accounts import MIN_PASSWORD_LENGTH, password_problem
 
 PASSWORD_MESSAGES = {
     "too_short": _l("パスワードは%(n)d文字以上にしてください。", n=MIN_PASSWORD_LENGTH),

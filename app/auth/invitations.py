@@ -11,7 +11,8 @@ from flask_wtf import FlaskForm
 
 from app.extensions import db
 from app.models import Organisation
-from app.services import accounts, mail
+from app.services.accounts import accounts
+from app.services.infra import mail
 from app.urls import external_url
 
 

@@ -23,7 +23,9 @@ from app.auth.forms import (
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import AgeBand, Organisation, Role, Sex, TokenPurpose
-from app.services import accounts, mail, municipalities, pupils
+from app.services.accounts import accounts, pupils
+from app.services.infra import mail
+from app.services.organisations import municipalities
 from app.urls import external_url
 
 TOKEN_MESSAGES = {

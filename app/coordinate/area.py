@@ -10,14 +10,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.cohort_text import MODE_LABELS, when_text
 from app.coordinate import area_suppression, bp
 from app.coordinate.cohorts import XLSX, _download, _export
 from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.models import Audience
-from app.services import cache, cohort_reports, exports, organisations
-from app.services.suppression import MARK
+from app.services.cohorts import cohort_reports
+from app.services.infra import cache, exports
+from app.services.organisations import organisations
+from app.services.statistics.suppression import MARK
+from app.web.cohort_text import MODE_LABELS, when_text
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
 

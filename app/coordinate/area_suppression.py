@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Audience, Cohort
-from app.services.cohort_reports import MunicipalityArea, PrefectureArea
-from app.services.suppression import MARK, suppress
+from app.services.cohorts.cohort_reports import MunicipalityArea, PrefectureArea
+from app.services.statistics.suppression import MARK, suppress
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from app.forms import ConfirmForm, PrintableName, printable_text
 from app.jobs import dispatch_bulk
 from app.learn.certificates import database_unreachable, font_missing_page, pdf_response, storage_failed_page
 from app.models import BulkJob, Certificate, JobStatus
-from app.services import audit, bulk, issuing
+from app.services.certificates import bulk, issuing
 from app.services.certificates.fonts import FontMissingError
 from app.services.certificates.logos import logo_problem, prepare_logo
 from app.services.certificates.render import (
@@ -29,6 +29,7 @@ from app.services.certificates.render import (
     render_sample,
     sample_data,
 )
+from app.services.infra import audit
 
 MAX_LOGO_BYTES = 1024 * 1024
 PAGE_SIZE = 50

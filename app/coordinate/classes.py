@@ -14,7 +14,7 @@ from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm, PrintableName, printable_text
 from app.models import OrganisationKind
-from app.services import pupils
+from app.services.accounts import pupils
 from app.services.certificates.fonts import find_japanese_fonts
 from app.urls import external_url
 

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import cohort_mail, cohort_text
 from app.coordinate import bp
 from app.coordinate.forms import CohortForm, ConfirmImportForm, UploadForm
 from app.coordinate.views import load_organisation
@@ -21,9 +20,13 @@ from app.forms import ConfirmForm
 from app.jobs import dispatch_bulk
 from app.learn.certificates import font_missing_page, pdf_response
 from app.models import Certificate, Cohort, CohortMode, Enrolment
-from app.services import audit, bulk, cohort_reports, cohorts, courses, documents, exports, participant_import
+from app.services.certificates import bulk, documents
 from app.services.certificates.fonts import FontMissingError
+from app.services.cohorts import cohort_reports, cohorts, participant_import
+from app.services.content import courses
+from app.services.infra import audit, exports
 from app.urls import external_url
+from app.web import cohort_mail, cohort_text
 
 bp.record_once(lambda state: cohort_text.register(state.app))
 

@@ -17,9 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from app.cohort_text import MODE_LABELS
 from app.forms import PrintableName, printable_text
 from app.models import CohortMode
+from app.web.cohort_text import MODE_LABELS
 
 REQUIRED = _l("入力してください。")
 

@@ -12,8 +12,10 @@ from app.extensions import db
 from app.learn.certificates import font_missing_page, pdf_response
 from app.learn.views import NATIONAL_PORTAL
 from app.models import Asset, Audience
-from app.services import documents, learning, slides
+from app.services.certificates import documents
 from app.services.certificates.fonts import FontMissingError
+from app.services.cohorts import slides
+from app.services.learning import learning
 
 
 def _version_or_redirect(org, cohort):

@@ -6,11 +6,11 @@ import re
 
 from flask_babel import gettext as _
 
-from app.cohort_text import MODE_LABELS, day_text, when_text
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
-from app.services.cohort_reports import AGE_BANDS, SEXES, ImplementationReport
-from app.services.cohorts import jst
-from app.services.exports import Sheet
+from app.services.cohorts.cohort_reports import AGE_BANDS, SEXES, ImplementationReport
+from app.services.cohorts.cohorts import jst
+from app.services.infra.exports import Sheet
+from app.web.cohort_text import MODE_LABELS, day_text, when_text
 
 _TAGS = re.compile(r"<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>", re.S)
 

@@ -8,7 +8,8 @@ from flask_login import current_user
 from app.coordinate import bp
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.services import accounts, organisations
+from app.services.accounts import accounts
+from app.services.organisations import organisations
 
 
 def load_organisation(org_id: int):

@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from app.extensions import db
 from app.learn import bp
 from app.models import Certificate
-from app.services import issuing
+from app.services.certificates import issuing
 from app.services.certificates.fonts import FontMissingError
 
 

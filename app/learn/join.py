@@ -7,14 +7,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from app import cohort_mail
-from app.cohort_text import JOIN_ERRORS
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.learn import bp
 from app.models import Cohort
 from app.public.join import join_limit, not_found, unknown_code_page
-from app.services import cohorts
+from app.services.cohorts import cohorts
+from app.web import cohort_mail
+from app.web.cohort_text import JOIN_ERRORS
 
 
 class JoinForm(FlaskForm):

@@ -15,7 +15,7 @@ count and latest time of their done lessons, and the id and `updated_at` of thei
 this lesson. To that the key adds the path, the session's CSRF secret and chosen language and the
 browser's Accept-Language. Any write that changes what the page shows changes the key, on every
 server at once; nothing has to remember to invalidate anything. What is not in the key is
-reference data that the page reads from `app.services.cache` (content versions never change;
+reference data that the page reads from `app.services.infra.cache` (content versions never change;
 municipality names may lag `REFERENCE_TTL` after `flask municipalities load`, and kept pages
 expire after PAGE_CACHE_SECONDS anyway).
 
@@ -42,7 +42,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request, session
 
 from app.extensions import db
 from app.models import Course, Enrolment, LessonProgress, LoginSession, Reflection, Role, User
-from app.services.accounts import hash_login_token
+from app.services.accounts.accounts import hash_login_token
 
 ENDPOINT = "learn.lesson"
 SERVED_ROLES = frozenset({Role.TRAINEE.value, Role.COORDINATOR.value, Role.ADMIN.value})

@@ -25,8 +25,11 @@ from app.learn.forms import (
 )
 from app.learn.lesson_page import lesson_parts
 from app.models import Audience, TextSize
-from app.services import audit, courses, exports, issuing, learning
-from app.services.grading import AnswerError
+from app.services.certificates import issuing
+from app.services.content import courses
+from app.services.infra import audit, exports
+from app.services.learning import learning
+from app.services.learning.grading import AnswerError
 
 ERRORS = {
     "not_published": _l("この講座は、いまは受講できません。"),

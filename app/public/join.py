@@ -10,13 +10,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.cohort_text import JOIN_ERRORS
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import Cohort
 from app.public import bp
-from app.services import cohorts, learning
-from app.services.accounts import normalise_email
+from app.services.accounts.accounts import normalise_email
+from app.services.cohorts import cohorts
+from app.services.learning import learning
+from app.web.cohort_text import JOIN_ERRORS
 
 
 def join_limit() -> str:

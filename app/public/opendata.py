@@ -5,8 +5,9 @@ from flask import current_app, render_template
 
 from app.extensions import db, limiter
 from app.public import bp
-from app.services import cache, opendata
-from app.services.statistics import fiscal_year_label
+from app.services.infra import cache
+from app.services.statistics import opendata
+from app.services.statistics.statistics import fiscal_year_label
 
 CSV_NAME = "tsunagari_supporters.csv"
 

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.extensions import db, limiter
 from app.public import bp
-from app.services import issuing
+from app.services.certificates import issuing
 from app.services.certificates.codes import InvalidCodeError, normalise_code
 
 

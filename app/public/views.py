@@ -20,7 +20,7 @@ from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.models import Asset, ContentVersion, Role
 from app.public import bp
-from app.services import municipalities
+from app.services.organisations import municipalities
 
 
 @bp.route("/")

@@ -54,7 +54,7 @@ def _seed_school(url: str, instance: Path) -> dict:
 
     from app.extensions import db
     from app.models import Organisation, OrganisationKind, User
-    from app.services import pupils
+    from app.services.accounts import pupils
 
     live = Live("", url, instance, None, {})  # type: ignore[arg-type]
     app = live.app()

@@ -52,7 +52,7 @@ def _live_number(live) -> int:
 def _publish(live, number: int) -> None:
     from app.extensions import db
     from app.models import ContentVersion, Course
-    from app.services import courses
+    from app.services.content import courses
 
     app = live.app()
     with app.app_context():

@@ -45,7 +45,7 @@ def _participants_register(live) -> dict[str, str]:
 
     from app.extensions import db
     from app.models import CohortInvitation, Role, User
-    from app.services import cohorts
+    from app.services.cohorts import cohorts
 
     app = live.app()
     links = {}

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Enrolment, OrganisationKind, SchoolClass
-from app.services import cohorts, learning
+from app.services.cohorts import cohorts
+from app.services.learning import learning
 from tests.cohort_helpers import default_course, make_cohort
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee

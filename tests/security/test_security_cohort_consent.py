@@ -21,7 +21,8 @@ from app.models import (
     InvitationStatus,
     User,
 )
-from app.services import cohorts, learning
+from app.services.cohorts import cohorts
+from app.services.learning import learning
 from tests.cohort_helpers import HEADER, csv_file, join_all, make_cohort
 from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee

@@ -11,7 +11,8 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models import AuditEvent, Cohort, Reflection
-from app.services import audit, learning
+from app.services.infra import audit
+from app.services.learning import learning
 from tests.cohort_helpers import default_course, make_cohort
 from tests.conftest import coordinator_client, csrf_token, login
 from tests.factories import PASSWORD, make_trainee

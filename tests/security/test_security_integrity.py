@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Certificate, CertificateFile
-from app.services import issuing, learning
+from app.services.certificates import issuing
+from app.services.learning import learning
 from tests.cohort_helpers import default_course
 from tests.conftest import login
 from tests.factories import PASSWORD, make_trainee

@@ -162,7 +162,7 @@ def test_a_pupils_login_ends_at_logout_on_a_shared_school_pc(app):
 
 
 def test_a_new_password_from_the_teacher_ends_the_pupils_logins(app):
-    from app.services import pupils
+    from app.services.accounts import pupils
 
     school = make_organisation(kind=OrganisationKind.SCHOOL, name="生駒市立小学校")
     school_class = SchoolClass(organisation_id=school.id, name="6年1組", code="ACDEFG")

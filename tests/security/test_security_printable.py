@@ -13,7 +13,9 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import AuditEvent, Certificate, CertificateFile, CertificateSettings, Course, User
-from app.services import courses, issuing, learning
+from app.services.certificates import issuing
+from app.services.content import courses
+from app.services.learning import learning
 from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
 from tests.security.helpers import text_of
@@ -86,7 +88,7 @@ def test_verification_never_shows_or_compares_a_stored_bidi_override(app, adult_
     assert issuing.name_matches(cert, "山田太郎") and not issuing.name_matches(cert, "郎太田山")
     page = text_of(coordinator_client(app, org, "c@example.jp").get(
         f"/coordinate/organisations/{org.id}/certificates/{cert.id}"))
-    assert f"<dd>山田 ○○</dd>" in page
+    assert "<dd>山田 ○○</dd>" in page
 
 
 def test_only_invisible_characters_is_no_name(app):

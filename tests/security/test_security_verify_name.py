@@ -7,8 +7,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Organisation
-from app.services import issuing, learning
+from app.services.certificates import issuing
 from app.services.certificates.wareki import to_wareki
+from app.services.learning import learning
 from tests.conftest import coordinator_client, csrf_token
 from tests.factories import make_organisation, make_trainee
 from tests.security.helpers import text_of

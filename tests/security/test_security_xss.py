@@ -19,7 +19,8 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.jobs import wait_for_threads
 from app.models import Certificate, Cohort, CohortInvitation, Enrolment, Organisation, User
-from app.services import cohorts, learning
+from app.services.cohorts import cohorts
+from app.services.learning import learning
 from tests.cohort_helpers import default_course
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_trainee

@@ -1,4 +1,8 @@
-"""Certificate PDFs: Japanese dates, verification codes, fonts and rendering."""
+"""Certificate PDFs: Japanese dates, verification codes, fonts and rendering.
+
+Also owns issuing and revoking (``issuing``), bulk runs (``bulk``) and the other PDF documents
+(``documents``). May import ``infra`` only.
+"""
 
 from .codes import InvalidCodeError, format_serial, new_verification_code, normalise_code
 from .fetcher import AssetFetcher, ForbiddenResourceError

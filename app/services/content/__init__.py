@@ -1,4 +1,8 @@
-"""The content engine: course bundles checked, parsed and rendered without any web framework."""
+"""The content engine: course bundles checked, parsed and rendered without any web framework.
+
+Also owns the stored courses and their versions (``courses``: import, publish, defaults).
+May import ``infra`` and ``learning``; the engine itself (bundle, render, furigana) imports no service.
+"""
 
 from .archive import Limits, check_archive, extract_zip_safely
 from .bundle import (
