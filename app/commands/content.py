@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from app.extensions import db
@@ -18,7 +18,9 @@ content_cli = AppGroup("content", help="Course bundles: check, import, publish."
 
 
 def asset_url_for(version_id: int, path: str) -> str:
-    return url_for("public.content_asset", version_id=version_id, path=path)
+    # Commands run outside a request; the lesson HTML keeps the path a request would build.
+    with current_app.test_request_context():
+        return url_for("public.content_asset", version_id=version_id, path=path)
 
 
 def _print_errors(errors) -> None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Asset
+from app.models import Asset, Lesson
 from app.services.content import check_archive, check_bundle, courses
 from app.services.content.svg import MAX_SVG_BYTES, check_svg
 
@@ -183,3 +183,13 @@ def test_every_default_lesson_has_a_picture(slug):
         if path.endswith(".svg"):
             assert len(data) < 20_000, path
             assert b"<text" not in data, path  # the picture works in any language; the alt text speaks
+
+
+def test_cli_imports_the_default_courses_with_their_pictures(app):
+    # Commands run outside a request: the lesson's image URL must still be built.
+    result = app.test_cli_runner().invoke(args=["content", "import-defaults"])
+    assert result.exit_code == 0, result.output
+    asset = db.session.scalar(sa.select(Asset).where(Asset.path == "images/03-kizuku.svg"))
+    assert asset is not None and asset.mime == "image/svg+xml"
+    html = " ".join(db.session.scalars(sa.select(Lesson.html).where(Lesson.version_id == asset.version_id)))
+    assert f'src="/content/{asset.version_id}/images/03-kizuku.svg"' in html
