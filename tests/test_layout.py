@@ -143,3 +143,15 @@ def test_the_checks_catch_what_they_are_meant_to():
             Import("app.services.learning.fake", "app.services.cohorts.cohorts", ("attend",), 3)]
     assert len(_service_layer_breaches(fake)) == 2
     assert _undeclared_domain_edges(fake) == [_where(fake[2])]
+
+
+def test_template_filters_are_registered_by_create_app_not_by_a_blueprint():
+    """A filter one blueprint registered as a side effect would vanish for the others' pages and mails."""
+    bad = []
+    for blueprint in BLUEPRINTS:
+        for path in sorted((APP / blueprint).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            for needle in ("record_once(", "app_template_filter", "app_template_global", "app_context_processor"):
+                if needle in text:
+                    bad.append(f"{path.relative_to(APP.parent)}: {needle}")
+    assert bad == []
