@@ -101,9 +101,10 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from app.i18n import register_template_helpers as register_i18n
     from app.urls import external_url
-    from app.web import cohort_text
+    from app.web import cohort_text, context
 
     register_i18n(app)
+    context.register(app)  # reading preferences and the logout form, on every page
     cohort_text.register(app)  # cohort filters: coordinator pages, join pages and e-mails all use them
     app.add_template_global(external_url)
 

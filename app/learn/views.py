@@ -78,19 +78,6 @@ def _error(code: str) -> str:
     return str(ERRORS.get(code, ERRORS["busy"]))
 
 
-@bp.app_context_processor
-def _reading_preferences():
-    """Body classes for the viewer's text size, furigana and the children's theme."""
-    if not current_user or not current_user.is_authenticated:
-        return {"reading_class": ""}
-    classes = {TextSize.LARGE: "text-large", TextSize.XLARGE: "text-xlarge"}.get(current_user.text_size, "").split()
-    if not current_user.is_furigana_on:
-        classes.append("furigana-off")
-    if current_user.is_pupil:
-        classes.append("theme-children")
-    return {"reading_class": " ".join(classes)}
-
-
 def _preferences_form() -> PreferencesForm:
     form = PreferencesForm(formdata=None, text_size=current_user.text_size.value,
                            furigana=current_user.is_furigana_on)

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
-    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -17,7 +16,6 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from app.extensions import db, limiter
-from app.forms import ConfirmForm
 from app.models import Asset, ContentVersion, Role
 from app.public import bp
 from app.services.organisations import municipalities
@@ -72,13 +70,6 @@ def set_language():
     from app.auth.views import safe_next
 
     return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
-
-
-@bp.app_context_processor
-def _confirm_form():
-    # Every page has a logout button, which posts through a CSRF-protected form; e-mails
-    # rendered outside a request need none.
-    return {"confirm_form": ConfirmForm()} if has_request_context() else {}
 
 
 @bp.route("/content/<int:version_id>/<path:path>")
