@@ -1,15 +1,25 @@
-"""Demo accounts for a local trial: an organisation in 生駒市, a coordinator, a trainee, an admin."""
+"""Demo accounts for a local trial: an organisation in 生駒市 with a coordinator, a trainee and an
+admin, and a school in the same town with a teacher and a class of five pupils."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
-from app.models import Membership, Organisation, OrganisationKind, Role, User
+from app.models import Membership, Organisation, OrganisationKind, Role, SchoolClass, User
+from app.services.accounts import pupils
+from app.services.accounts.accounts import verify_password
+from app.services.organisations import organisations
 
 IKOMA = "292095"
 DEMO_ORG_NAME = "生駒市 つながりサポーター事務局（デモ）"
+DEMO_SCHOOL_NAME = "生駒市立つながり小学校（デモ）"
+DEMO_CLASS_NAME = "6年1組"
+DEMO_CLASS_SIZE = 5
+# Fixed, so the README can show it; made of the characters pupils' printed passwords use.
+DEMO_PUPIL_PASSWORD = "hana47"
 
 
 @dataclass(frozen=True)
@@ -18,31 +28,81 @@ class DemoAccount:
     email: str
     password: str
     name: str
+    label: str = ""  # what `flask demo` prints before the e-mail; the role when empty
+    at_school: bool = False  # a coordinator of the demo school rather than of the demo organisation
+
+
+@dataclass(frozen=True)
+class DemoPupil:
+    class_code: str
+    number: int
+    password: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Demo:
+    organisation: Organisation
+    school: Organisation
+    accounts: list[DemoAccount]
+    pupil: DemoPupil
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin@demo.tsunagari.example", "demo-admin-pass", "デモ管理者"),
     DemoAccount("coordinator", "coordinator@demo.tsunagari.example", "demo-coord-pass", "生駒 花子（デモ担当者）"),
     DemoAccount("trainee", "trainee@demo.tsunagari.example", "demo-trainee-pass", "山田 太郎（デモ受講者）"),
+    DemoAccount("coordinator", "teacher@demo.tsunagari.example", "demo-teacher-pass", "鹿田 先生（デモ教員）",
+                label="teacher", at_school=True),
 )
 
 
-def ensure_demo(session: Session) -> tuple[Organisation, list[DemoAccount]]:
-    """Create the demo organisation and accounts if missing; running it again changes nothing."""
-    org = session.scalar(sa.select(Organisation).where(Organisation.name == DEMO_ORG_NAME))
+def _organisation(session: Session, kind: OrganisationKind, name: str) -> Organisation:
+    org = session.scalar(sa.select(Organisation).where(Organisation.name == name))
     if org is None:
-        org = Organisation(kind=OrganisationKind.MUNICIPALITY, name=DEMO_ORG_NAME, municipality_code=IKOMA)
+        org = Organisation(kind=kind, name=name)
+        organisations.set_area(session, org, IKOMA)
         session.add(org)
         session.flush()
-    for account in DEMO_ACCOUNTS:
-        user = session.scalar(sa.select(User).where(User.email == account.email))
-        if user is None:
-            user = User(email=account.email, display_name=account.name, role=Role(account.role),
-                        municipality_code=IKOMA)
-            user.set_password(account.password)
-            session.add(user)
-            session.flush()
-        if user.role is Role.COORDINATOR and session.get(Membership, (user.id, org.id)) is None:
-            session.add(Membership(user_id=user.id, organisation_id=org.id))
+    return org
+
+
+def _account(session: Session, account: DemoAccount, org: Organisation) -> User:
+    user = session.scalar(sa.select(User).where(User.email == account.email))
+    if user is None:
+        user = User(email=account.email, display_name=account.name, role=Role(account.role), municipality_code=IKOMA)
+        user.set_password(account.password)
+        session.add(user)
+        session.flush()
+    if user.role is Role.COORDINATOR and session.get(Membership, (user.id, org.id)) is None:
+        session.add(Membership(user_id=user.id, organisation_id=org.id))
+        session.flush()
+    return user
+
+
+def _demo_class(session: Session, school: Organisation, teacher: User) -> SchoolClass:
+    """The demo class, made as the teacher's class page makes one (pupils named "6年1組 1番")."""
+    for school_class in pupils.classes_of(session, school):
+        if school_class.name == DEMO_CLASS_NAME:
+            return school_class
+    return pupils.create_class(session, school, name=DEMO_CLASS_NAME, count=DEMO_CLASS_SIZE,
+                               name_for=lambda n: f"{DEMO_CLASS_NAME} {n}番", actor=teacher)
+
+
+def ensure_demo(session: Session) -> Demo:
+    """Create the demo organisations, accounts and class if missing; running it again changes
+    nothing (pupil 1's password is put back to the demo one if someone changed it)."""
+    org = _organisation(session, OrganisationKind.MUNICIPALITY, DEMO_ORG_NAME)
+    school = _organisation(session, OrganisationKind.SCHOOL, DEMO_SCHOOL_NAME)
+    users = {account.email: _account(session, account, school if account.at_school else org)
+             for account in DEMO_ACCOUNTS}
+    teacher = next(users[a.email] for a in DEMO_ACCOUNTS if a.at_school)
+    school_class = _demo_class(session, school, teacher)
+    pupil = pupils.pupils_of(session, school_class)[0]
+    if not verify_password(pupil, DEMO_PUPIL_PASSWORD, dummy_method=pupils.PUPIL_HASH_METHOD):
+        pupil.password_hash = generate_password_hash(DEMO_PUPIL_PASSWORD, method=pupils.PUPIL_HASH_METHOD)
+        # Sessions opened with another password end, as when the teacher prints a new card.
+        pupil.session_version += 1
     session.flush()
-    return org, list(DEMO_ACCOUNTS)
+    return Demo(org, school, list(DEMO_ACCOUNTS),
+                DemoPupil(school_class.code, pupil.pupil_number, DEMO_PUPIL_PASSWORD, pupil.display_name))
