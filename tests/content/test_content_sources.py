@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.services.content import check_bundle
-from app.services.content.sources import DENY_LIST, check_sources, denied
+from app.services.content.checks.sources import DENY_LIST, check_sources, denied
 from tests.content.test_content_bundle import FIXTURES, make_bundle
 
 REPO = Path(__file__).parents[2]

@@ -20,7 +20,7 @@ from . import cjk, furigana
 from .situations import SITUATION_INFO, parse_situation, render_situation
 
 if TYPE_CHECKING:
-    from .bundle import Bundle, CourseMeta, Lesson, QuizQuestion, SurveyQuestion
+    from .model import Bundle, CourseMeta, Lesson, QuizQuestion, SurveyQuestion
 
 AssetUrl = Callable[[str], str]
 

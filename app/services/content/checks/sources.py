@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ContentError
+from ..errors import ContentError
 
 
 @dataclass(frozen=True)
