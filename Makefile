@@ -55,11 +55,12 @@ db: venv
 	$(FLASK) content import-defaults
 	$(FLASK) demo
 
-test: venv system-deps-test translations
+# The browser journeys need Chromium and axe-core (quality-deps, below); they skip politely without them.
+test: venv system-deps-test quality-deps translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check app tests
+	$(VENV)/bin/ruff check app tests bench quality scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache
@@ -99,8 +100,6 @@ QUALITY_DEBS := chromium nodejs
 AXE          := quality/node_modules/axe-core/axe.min.js
 
 .PHONY: quality-deps quality-debs loadtest faulttest clustertest
-
-test: quality-deps
 
 quality-deps: quality-debs $(AXE)
 

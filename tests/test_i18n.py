@@ -12,7 +12,6 @@ from tests.conftest import post_form
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-MO = PO.with_suffix(".mo")
 
 # %(name)s, %(n)d, %(p)d … and the literal %% (a percent sign in a template string).
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]")
@@ -23,13 +22,23 @@ def _catalog():
         return read_po(fh)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalogue():
-    """Build the .mo from the .po when a fresh clone has none (or an older one), as `make translations` does."""
-    if not MO.exists() or MO.stat().st_mtime < PO.stat().st_mtime:
-        catalog = _catalog()
-        with MO.open("wb") as fh:
-            write_mo(fh, catalog)
+@pytest.fixture(scope="module")
+def compiled_catalogue(tmp_path_factory) -> Path:
+    """The .po compiled into a temporary folder: these tests read what is in the .po now, and never
+    write into app/translations (that is `make translations`' job)."""
+    folder = tmp_path_factory.mktemp("translations")
+    target = folder / "en" / "LC_MESSAGES" / "messages.mo"
+    target.parent.mkdir(parents=True)
+    with target.open("wb") as fh:
+        write_mo(fh, _catalog())
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _use_compiled_catalogue(request, compiled_catalogue):
+    if "client" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.extensions["babel"].translation_directories = [str(compiled_catalogue)]
 
 
 def _messages():

@@ -28,7 +28,6 @@ from app.services.infra import audit, exports
 from app.urls import external_url
 from app.web import cohort_mail, cohort_text
 
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -141,7 +141,7 @@ def cards_pdf(html: str, font_path: Path) -> bytes:
 
     allowed = font_path.resolve().as_uri()
 
-    def fetch(url: str, *args, **kwargs):
+    def fetch(url: str, *args: object, **kwargs: object) -> dict:
         if url != allowed:
             raise PermissionError(f"refused: {url[:80]}")
         return default_url_fetcher(url, *args, **kwargs)

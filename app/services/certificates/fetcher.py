@@ -43,7 +43,8 @@ class AssetFetcher:
         # list afterwards and refuses a document that lost a resource.
         self.failures: list[tuple[str, str]] = []
 
-    def __call__(self, url: str, timeout: float = 10, ssl_context=None, http_headers=None) -> dict:
+    def __call__(self, url: str, timeout: float = 10, ssl_context: object = None,
+                 http_headers: object = None) -> dict:
         """Fetch one URL for WeasyPrint, or raise."""
         try:
             return self.fetch(url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -32,16 +33,16 @@ PAGE_SIZE = 50
 MIN_SURVEY_RESPONSES = 3
 
 
-def _started():
+def _started() -> sa.ColumnElement[bool]:
     return sa.or_(Enrolment.lessons_done > 0, Enrolment.last_lesson_key.is_not(None),
                   Enrolment.latest_score.is_not(None), Enrolment.completed_at.is_not(None))
 
 
-def _count_if(condition) -> sa.ColumnElement[int]:
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.count(sa.case((condition, 1)))
 
 
-def _current_certificate():
+def _current_certificate() -> sa.ColumnElement[bool]:
     return sa.and_(Certificate.current_for_enrolment_id == Enrolment.id, Certificate.revoked_at.is_(None))
 
 
@@ -192,7 +193,8 @@ class MunicipalityArea:
     cohorts: list[CohortFigures]
 
 
-def _resident_counts(session: Session, where, *group):
+def _resident_counts(session: Session, where: sa.ColumnElement[bool],
+                     *group: sa.ColumnElement) -> Sequence[sa.Row]:
     return session.execute(
         sa.select(*group, sa.func.count(sa.distinct(Enrolment.user_id)),
                   sa.func.count(sa.distinct(sa.case((Enrolment.completed_at.is_not(None), Enrolment.user_id)))))

@@ -77,6 +77,19 @@ def _header_key(text: str) -> str | None:
     return None
 
 
+def _header_columns(cells: list[str]) -> dict[str, int]:
+    """Which column holds which field, from the header row; ImportFileError when a required one is missing."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = _header_key(cell)
+        if key and key not in columns:
+            columns[key] = index
+    missing = [key for key in REQUIRED if key not in columns]
+    if missing:
+        raise ImportFileError("missing_columns", missing)
+    return columns
+
+
 def read_rows(data: bytes) -> list[dict]:
     """The cells of every data row with its line number; ImportFileError for a file-level problem."""
     if len(data) > MAX_BYTES:
@@ -92,14 +105,7 @@ def read_rows(data: bytes) -> list[dict]:
             if not any(c.strip() for c in cells):
                 continue
             if columns is None:
-                columns = {}
-                for index, cell in enumerate(cells):
-                    key = _header_key(cell)
-                    if key and key not in columns:
-                        columns[key] = index
-                missing = [key for key in REQUIRED if key not in columns]
-                if missing:
-                    raise ImportFileError("missing_columns", missing)
+                columns = _header_columns(cells)
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ImportFileError("too_many_rows", MAX_ROWS)

@@ -32,7 +32,7 @@ class ContentError:
 class ArchiveError(Exception):
     """A zip archive was refused before any of it was used."""
 
-    def __init__(self, code: str, message_ja: str, message_en: str, member: str | None = None):
+    def __init__(self, code: str, message_ja: str, message_en: str, member: str | None = None) -> None:
         super().__init__(f"{message_ja} / {message_en}")
         self.code = code
         self.message_ja = message_ja

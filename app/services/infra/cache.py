@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -59,7 +59,7 @@ def remember(key: tuple, seconds: float, compute: Callable[[], T]) -> T:
     return value
 
 
-def _detached(session: Session, stmt) -> object | None:
+def _detached(session: Session, stmt: sa.Select) -> Any:
     """Load with a short-lived session of its own, so the copy belongs to no request."""
     with Session(bind=session.get_bind()) as private:
         obj = private.scalars(stmt).first()
@@ -85,7 +85,7 @@ def attach_version(session: Session, version_id: int) -> ContentVersion | None:
     return _pin(session, session.merge(cached, load=False))
 
 
-def _pin(session: Session, obj):
+def _pin(session: Session, obj: T) -> T:
     # The identity map holds clean objects weakly: keep the merged copy alive with the session,
     # or the next lazy load would not find it and would query again.
     session.info.setdefault("cache_pins", []).append(obj)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # A cell starting with one of these is run as a formula by Excel (=HYPERLINK(...), +cmd|...).
@@ -56,6 +57,17 @@ class Sheet:
     caption: Sequence[str] = ()
 
 
+def _write_cell(cell: Any, value: object) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        # openpyxl stores text starting with "=" as a formula; keep it text.
+        cell.data_type = "s"
+    if isinstance(value, dt.datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, dt.date):
+        cell.number_format = "yyyy-mm-dd"
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -81,14 +93,7 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
             for col, value in enumerate(row, start=1):
                 if isinstance(value, dt.datetime):
                     value = _local(value)
-                cell = ws.cell(row=r, column=col, value=value)
-                if isinstance(value, str):
-                    # openpyxl stores text starting with "=" as a formula; keep it text.
-                    cell.data_type = "s"
-                if isinstance(value, dt.datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm"
-                elif isinstance(value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+                _write_cell(ws.cell(row=r, column=col), value)
                 if col <= len(widths):
                     widths[col - 1] = max(widths[col - 1], len(_text(value)))
         for col, width in enumerate(widths, start=1):

@@ -80,7 +80,8 @@ def supporter_rows(session: Session, threshold: int, now: dt.datetime | None = N
             upto = [i for i, (y, _) in enumerate(columns) if y <= year]
             is_last = index == len(years) - 1
 
-            def figures(cells: list[int | None], row_total: int | None, year=year, upto=upto, is_last=is_last):
+            def figures(cells: list[int | None], row_total: int | None, year: int = year, upto: list[int] = upto,
+                        is_last: bool = is_last) -> list[str]:
                 adult, children = cells[columns.index((year, Audience.ADULT))], cells[
                     columns.index((year, Audience.CHILDREN))]
                 cumulative = row_total if is_last else visible_sum(cells[i] for i in upto)
