@@ -54,9 +54,11 @@ def select_locale() -> str:
 def register_template_helpers(app: Flask) -> None:
     from app.services.certificates.wareki import to_wareki
     from app.services.content.render import title_html
+    from app.web import furigana_ui
 
     app.add_template_filter(to_wareki, "wareki")
     app.add_template_filter(title_html, "title_html")  # course titles with author furigana
+    furigana_ui.register(app)  # |kids: furigana on the words around the lessons for pupils
 
     @app.context_processor
     def _labels():
