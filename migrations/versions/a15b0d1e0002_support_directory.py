@@ -1,0 +1,27 @@
+"""support directory entries (つなぐ先) and proposals
+
+Revision ID: a15b0d1e0002
+Revises: a15b0a7f0001
+Create Date: 2026-12-04 08:45:00.000000
+
+Reserved by the lead so that three features built side by side keep one chain of revisions
+(issue 15 part 3); filled in by that work.
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+import app.models.base  # noqa: F401
+
+
+# revision identifiers, used by Alembic.
+revision = 'a15b0d1e0002'
+down_revision = 'a15b0a7f0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
