@@ -122,17 +122,11 @@ def register_cli(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Connect services that react to each other (certificates and statistics on completion, mails on commit)."""
-    from app.services.certificates import issuing
-    from app.services.learning import learning
-    from app.services.statistics import statistics
+    """Connect what reacts to the app's events (mails on commit, memory after PDFs, the lesson-page cache).
+
+    Completion's effects (certificate, statistics) are no hook: learning.progress calls them."""
     from app.web import notifications
 
-    if issuing.on_enrolment_completed not in learning.on_completed:
-        learning.on_completed.append(issuing.on_enrolment_completed)
-    # Counted for the statistics in the same transaction as the completion itself.
-    if statistics.record_completion not in learning.on_completed:
-        learning.on_completed.append(statistics.record_completion)
     notifications.register(app)
     from app.services.infra import memory
 

@@ -91,7 +91,7 @@ def seed_trainees(stack: Stack, run_id: str, count: int, login_share: float) -> 
     from app.extensions import db
     from app.models import Course, Role, User
     from app.services.accounts import accounts
-    from app.services.learning import learning
+    from app.services.learning import enrolling, progress
     from config import Config, database_url
     from quality.trainees import PASSWORD
 
@@ -118,9 +118,9 @@ def seed_trainees(stack: Stack, run_id: str, count: int, login_share: float) -> 
                     {"_user_id": token, "_fresh": False})
             done = n % (len(keys) + 1)
             if done:
-                enrolment = learning.enrol(db.session, user, course)
+                enrolment = enrolling.enrol(db.session, user, course)
                 for key in keys[:done]:
-                    learning.complete_lesson(db.session, enrolment, version, key)
+                    progress.complete_lesson(db.session, enrolment, version, key)
                 seen.lessons_done[user.email] = done
         db.session.commit()
         db.session.remove()

@@ -6,7 +6,7 @@ import datetime as dt
 from app.extensions import db
 from app.models import AgeBand, Audience, CohortMode, Course, Sex, SupporterRecord, User
 from app.services.cohorts import cohorts
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from app.services.statistics import statistics
 
 JST = statistics.JST
@@ -21,8 +21,8 @@ def complete(user: User, course: Course, when: dt.datetime, cohort=None):
     if cohort is not None:
         enrolment = cohorts.join(db.session, cohort, user).enrolment
     else:
-        enrolment = learning.enrol(db.session, user, course)
-    assert learning.record_attendance(db.session, enrolment, now=when.astimezone(dt.UTC))
+        enrolment = enrolling.enrol(db.session, user, course)
+    assert progress.record_attendance(db.session, enrolment, now=when.astimezone(dt.UTC))
     return enrolment
 
 

@@ -14,7 +14,7 @@ from app.models import BulkJob, CohortMode, JobStatus, ParticipantImport, Role, 
 from app.services.certificates import issuing
 from app.services.cohorts import cohorts
 from app.services.content import courses
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, quizzes
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 
@@ -48,10 +48,10 @@ def world(app):
                                   asset_url_for=lambda v, p: f"/content/{v}/{p}").version
     # Learning: the course published, an open quiz attempt for everyone, and one for an outsider.
     courses.publish(db.session, version, actor=None)
-    attempts = {role: learning.start_attempt(db.session, learning.enrol(db.session, user, version.course), version)
+    attempts = {role: quizzes.start_attempt(db.session, enrolling.enrol(db.session, user, version.course), version)
                 for role, user in users.items()}
     outsider = make_trainee(email="outsider@example.jp")
-    outsider_attempt = learning.start_attempt(db.session, learning.enrol(db.session, outsider, version.course),
+    outsider_attempt = quizzes.start_attempt(db.session, enrolling.enrol(db.session, outsider, version.course),
                                               version)
     # Pupils: a class in each organisation, with one pupil each.
     classes = {}
@@ -63,12 +63,12 @@ def world(app):
     # Certificates: each role's own (issued by 生駒市), and one issued by 座間市 to a resident there.
     certificates = {}
     for role, user in users.items():
-        enrolment = learning.enrol(db.session, user, version.course)
-        learning.record_attendance(db.session, enrolment)
+        enrolment = enrolling.enrol(db.session, user, version.course)
+        progress.record_attendance(db.session, enrolment)
         certificates[role] = issuing.current_certificate(db.session, enrolment.id)
     zama = make_trainee(municipality="142166", email="zama-trainee@example.jp")
-    zama_enrolment = learning.enrol(db.session, zama, version.course)
-    learning.record_attendance(db.session, zama_enrolment)
+    zama_enrolment = enrolling.enrol(db.session, zama, version.course)
+    progress.record_attendance(db.session, zama_enrolment)
     other_certificate = issuing.current_certificate(db.session, zama_enrolment.id)
     assert certificates[Role.TRAINEE].organisation_id == own.id and other_certificate.organisation_id == other.id
     jobs = {side: BulkJob(organisation_id=org.id, label="test", certificate_ids=[], status=JobStatus.DONE)

@@ -15,11 +15,11 @@ from app.models import Asset, Audience
 from app.services.certificates import documents
 from app.services.certificates.fonts import FontMissingError
 from app.services.cohorts import slides
-from app.services.learning import learning
+from app.services.learning import enrolling
 
 
 def _version_or_redirect(org, cohort):
-    version = learning.live_version(db.session, cohort.course)
+    version = enrolling.live_version(db.session, cohort.course)
     if version is None or not version.lessons:
         flash(_("この講座は、いまは公開されていないため表示できません。"), "error")
         return None, redirect(url_for("coordinate.cohort_detail", org_id=org.id, cohort_id=cohort.id))

@@ -25,10 +25,13 @@ from app.learn.forms import (
 )
 from app.learn.lesson_page import lesson_parts
 from app.models import Audience, TextSize
+from app.services.accounts import accounts, privacy
+from app.services.accounts.accounts import AccountError
 from app.services.certificates import issuing
 from app.services.content import courses
 from app.services.infra import audit, exports
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, quizzes, reflections, surveys
+from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError
 
 ERRORS = {
@@ -55,8 +58,8 @@ NATIONAL_PORTAL = "https://www.notalone-cao.go.jp/"
 def _course(slug: str):
     """The published course and its live version; 404 also for a course not meant for the viewer
     (a pupil and the adult course), so every page of it is closed, not only enrolling."""
-    course = learning.published_course(db.session, slug)
-    if course is None or not learning.may_take(current_user, course):
+    course = enrolling.published_course(db.session, slug)
+    if course is None or not enrolling.may_take(current_user, course):
         abort(404)
     return course, course.live_version
 
@@ -67,7 +70,7 @@ def _is_children(course=None) -> bool:
 
 def _enrolment_or_redirect(course):
     """The viewer's enrolment, or a redirect to the course page asking to enrol first."""
-    enrolment = learning.enrolment_for(db.session, current_user, course)
+    enrolment = enrolling.enrolment_for(db.session, current_user, course)
     if enrolment is None:
         flash(_("まず「受講をはじめる」を押してください。"), "info")
         return None, redirect(url_for("learn.course", slug=course.slug))
@@ -94,7 +97,7 @@ def catalogue():
         audience = Audience.CHILDREN.value
     chosen = Audience(audience) if audience in {a.value for a in Audience} else None
     found = courses.published_courses(db.session, chosen)
-    mine = {e.course_id: e for e in learning.enrolments_of(db.session, current_user)}
+    mine = {e.course_id: e for e in enrolling.enrolments_of(db.session, current_user)}
     return render_template("learn/catalogue.html", courses=found, audience=chosen, mine=mine)
 
 
@@ -110,11 +113,11 @@ def pupil_home():
 @bp.route("/courses/<slug>")
 def course(slug: str):
     course, version = _course(slug)
-    enrolment = learning.enrolment_for(db.session, current_user, course)
-    done = learning.done_keys(db.session, enrolment)
+    enrolment = enrolling.enrolment_for(db.session, current_user, course)
+    done = progress.done_keys(db.session, enrolment)
     return render_template(
         "learn/course.html", course=course, version=version, enrolment=enrolment, done=done,
-        resume=learning.resume_key(version, enrolment, done), minutes_left=learning.minutes_left(version, done),
+        resume=progress.resume_key(version, enrolment, done), minutes_left=progress.minutes_left(version, done),
         children=_is_children(course), form=ConfirmForm())
 
 
@@ -122,7 +125,7 @@ def course(slug: str):
 def enrol(slug: str):
     course, version = _course(slug)
     if ConfirmForm().validate_on_submit():
-        learning.enrol(db.session, current_user, course)
+        enrolling.enrol(db.session, current_user, course)
         db.session.commit()
         first = version.lessons[0].key if version.lessons else None
         if first:
@@ -133,17 +136,17 @@ def enrol(slug: str):
 # --- lessons and reflections ------------------------------------------------------------------------
 
 def _missing_lesson(course, key: str):
-    if learning.key_in_other_version(db.session, course, key):
+    if enrolling.key_in_other_version(db.session, course, key):
         flash(_error("unknown_lesson"), "error")
         return redirect(url_for("learn.course", slug=course.slug))
     abort(404)
 
 
 def _render_lesson(course, version, lesson, enrolment, reflection_form=None, status: int = 200):
-    done = learning.done_keys(db.session, enrolment)
+    done = progress.done_keys(db.session, enrolment)
     lessons = version.lessons
     index = lessons.index(lesson)
-    saved = learning.reflection_for(db.session, enrolment, lesson.key)
+    saved = reflections.reflection_for(db.session, enrolment, lesson.key)
     if reflection_form is None:
         reflection_form = ReflectionForm(formdata=None, text=saved.text if saved else "")
     municipality = current_user.municipality
@@ -154,20 +157,20 @@ def _render_lesson(course, version, lesson, enrolment, reflection_form=None, sta
         parts=lesson_parts(lesson.html, local_support),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        minutes_left=learning.minutes_left(version, done), reflection=saved, reflection_form=reflection_form,
+        minutes_left=progress.minutes_left(version, done), reflection=saved, reflection_form=reflection_form,
         children=_is_children(course), form=ConfirmForm(), preferences=_preferences_form()), status
 
 
 @bp.route("/courses/<slug>/lessons/<key>")
 def lesson(slug: str, key: str):
     course, version = _course(slug)
-    lesson = learning.lesson_in(version, key)
+    lesson = enrolling.lesson_in(version, key)
     if lesson is None:
         return _missing_lesson(course, key)
     enrolment, gone = _enrolment_or_redirect(course)
     if gone:
         return gone
-    if learning.note_visit(db.session, enrolment, key):
+    if progress.note_visit(db.session, enrolment, key):
         db.session.commit()  # only when it changed: a commit expires every row the page reads
         return _render_lesson(course, version, lesson, enrolment)
     html, status = _render_lesson(course, version, lesson, enrolment)
@@ -178,19 +181,19 @@ def lesson(slug: str, key: str):
 @bp.route("/courses/<slug>/lessons/<key>/complete", methods=["POST"])
 def complete_lesson(slug: str, key: str):
     course, version = _course(slug)
-    if learning.lesson_in(version, key) is None:
+    if enrolling.lesson_in(version, key) is None:
         return _missing_lesson(course, key)
     enrolment, gone = _enrolment_or_redirect(course)
     if gone or not ConfirmForm().validate_on_submit():
         return gone or redirect(url_for("learn.lesson", slug=slug, key=key))
     was_completed = enrolment.is_completed
-    learning.complete_lesson(db.session, enrolment, version, key)
+    progress.complete_lesson(db.session, enrolment, version, key)
     db.session.commit()
     if enrolment.is_completed and not was_completed:
         flash(_("おめでとうございます。講座を修了しました。") if not _is_children(course)
               else _("おめでとう！さいごまで よくがんばりました。"), "success")
         return redirect(url_for("learn.course", slug=slug))
-    following = learning.resume_key(version, enrolment, learning.done_keys(db.session, enrolment))
+    following = progress.resume_key(version, enrolment, progress.done_keys(db.session, enrolment))
     flash(_("このレッスンを完了にしました。") if not _is_children(course) else _("できたね！つぎへ すすもう。"),
           "success")
     if following:
@@ -207,7 +210,7 @@ def _wants_json() -> bool:
 @bp.route("/courses/<slug>/lessons/<key>/reflection", methods=["POST"])
 def save_reflection(slug: str, key: str):
     course, version = _course(slug)
-    lesson = learning.lesson_in(version, key)
+    lesson = enrolling.lesson_in(version, key)
     if lesson is None:
         return _missing_lesson(course, key)
     enrolment, gone = _enrolment_or_redirect(course)
@@ -216,8 +219,8 @@ def save_reflection(slug: str, key: str):
     form = ReflectionForm()
     if form.validate_on_submit():
         try:
-            learning.save_reflection(db.session, enrolment, version, key, form.text.data)
-        except learning.LearningError as error:
+            reflections.save_reflection(db.session, enrolment, version, key, form.text.data)
+        except LearningError as error:
             db.session.rollback()
             form.text.errors.append(_error(error.code))
         else:
@@ -235,12 +238,12 @@ def save_reflection(slug: str, key: str):
 @bp.route("/courses/<slug>/lessons/<key>/reflection/delete", methods=["POST"])
 def delete_reflection(slug: str, key: str):
     course, version = _course(slug)
-    if learning.lesson_in(version, key) is None:
+    if enrolling.lesson_in(version, key) is None:
         return _missing_lesson(course, key)
     enrolment, gone = _enrolment_or_redirect(course)
     if gone:
         return gone
-    if ConfirmForm().validate_on_submit() and learning.delete_reflection(db.session, enrolment, key):
+    if ConfirmForm().validate_on_submit() and reflections.delete_reflection(db.session, enrolment, key):
         db.session.commit()
         flash(_("個人ワークの答えを削除しました。"), "success")
     return redirect(url_for("learn.lesson", slug=slug, key=key) + "#reflection")
@@ -259,9 +262,9 @@ def quiz(slug: str):
         return redirect(url_for("learn.course", slug=slug))
     return render_template(
         "learn/quiz.html", course=course, version=version, enrolment=enrolment,
-        attempts=learning.attempts_of(db.session, enrolment),
-        open_attempt=learning.open_attempt(db.session, enrolment, version),
-        left=learning.attempts_left(db.session, enrolment, version), pass_mark=learning.pass_mark(version),
+        attempts=quizzes.attempts_of(db.session, enrolment),
+        open_attempt=quizzes.open_attempt(db.session, enrolment, version),
+        left=quizzes.attempts_left(db.session, enrolment, version), pass_mark=quizzes.pass_mark(version),
         children=_is_children(course), form=ConfirmForm())
 
 
@@ -272,8 +275,8 @@ def start_quiz(slug: str):
     if gone or not ConfirmForm().validate_on_submit():
         return gone or redirect(url_for("learn.quiz", slug=slug))
     try:
-        attempt = learning.start_attempt(db.session, enrolment, version)
-    except learning.LearningError as error:
+        attempt = quizzes.start_attempt(db.session, enrolment, version)
+    except LearningError as error:
         db.session.rollback()
         flash(_error(error.code), "error")
         return redirect(url_for("learn.quiz", slug=slug))
@@ -285,7 +288,7 @@ def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=
     quiz = attempt.version.quiz
     if form is None:
         form = AttemptForm(formdata=None, token=attempt.token)
-    result = learning.graded(attempt)
+    result = quizzes.graded(attempt)
     by_id = {q["id"]: q for q in quiz["questions"]}
     # Questions and choices in the order this attempt showed them.
     shown = [(by_id[item["id"]], [c for cid in item["choices"] for c in by_id[item["id"]]["choices"] if c["id"] == cid])
@@ -294,16 +297,16 @@ def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=
         "learn/attempt.html", course=course, enrolment=enrolment, attempt=attempt, shown=shown, form=form,
         results={r.id: r for r in result.results} if result else {},
         chosen=chosen if chosen is not None else (attempt.answers or {}), missing=set(missing), result=result,
-        explain=learning.may_show_explanations(attempt, enrolment), pass_mark=learning.pass_mark(attempt.version),
+        explain=quizzes.may_show_explanations(attempt, enrolment), pass_mark=quizzes.pass_mark(attempt.version),
         children=_is_children(course),
-        left=learning.attempts_left(db.session, enrolment, attempt.version)), status
+        left=quizzes.attempts_left(db.session, enrolment, attempt.version)), status
 
 
 @bp.route("/courses/<slug>/quiz/<int:attempt_id>", methods=["GET", "POST"])
 def attempt(slug: str, attempt_id: int):
     course, version = _course(slug)
-    enrolment = learning.enrolment_for(db.session, current_user, course)
-    attempt = learning.attempt_for(db.session, enrolment, attempt_id)
+    enrolment = enrolling.enrolment_for(db.session, current_user, course)
+    attempt = quizzes.attempt_for(db.session, enrolment, attempt_id)
     if attempt is None:
         abort(404)  # someone else's attempt, or none: the same answer
     if request.method == "GET":
@@ -314,8 +317,8 @@ def attempt(slug: str, attempt_id: int):
         return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt_id))
     raw = answers_from(request.form)
     try:
-        learning.submit_attempt(db.session, enrolment, attempt_id, form.token.data, raw)
-    except learning.LearningError as error:
+        quizzes.submit_attempt(db.session, enrolment, attempt_id, form.token.data, raw)
+    except LearningError as error:
         db.session.rollback()
         if error.code == "unknown_attempt":
             abort(404)
@@ -348,8 +351,8 @@ def survey(slug: str):
     missing: list[str] = []
     if form.validate_on_submit():
         try:
-            learning.submit_survey(db.session, enrolment, version, raw)
-        except learning.LearningError as error:
+            surveys.submit_survey(db.session, enrolment, version, raw)
+        except LearningError as error:
             db.session.rollback()
             flash(_error(error.code), "error")
             missing = error.missing
@@ -365,7 +368,7 @@ def survey(slug: str):
 
 @bp.route("/my")
 def my_page():
-    enrolments = learning.enrolments_of(db.session, current_user)
+    enrolments = enrolling.enrolments_of(db.session, current_user)
     return render_template(
         "learn/my_page.html", user=current_user, preferences=_preferences_form(),
         in_progress=[e for e in enrolments if not e.is_completed],
@@ -377,7 +380,7 @@ def my_page():
 def preferences():
     form = PreferencesForm()
     if form.validate_on_submit():
-        learning.set_preferences(db.session, current_user, text_size=TextSize(form.text_size.data),
+        accounts.set_preferences(db.session, current_user, text_size=TextSize(form.text_size.data),
                                  is_furigana_on=form.furigana.data)
         db.session.commit()
         flash(_("表示を変えました。"), "success")
@@ -388,8 +391,8 @@ def preferences():
 
 @bp.route("/my/data")
 def my_data():
-    return render_template("learn/my_data.html", data=learning.export_my_data(db.session, current_user),
-                           may_delete=learning.may_delete_own_account(current_user))
+    return render_template("learn/my_data.html", data=privacy.export_my_data(db.session, current_user),
+                           may_delete=privacy.may_delete_own_account(current_user))
 
 
 def _record_my_data_download(fmt: str) -> None:
@@ -403,7 +406,7 @@ def _record_my_data_download(fmt: str) -> None:
 @bp.route("/my/data.json")
 def my_data_json():
     _record_my_data_download("json")
-    body = json.dumps(learning.export_my_data(db.session, current_user), ensure_ascii=False, indent=2)
+    body = json.dumps(privacy.export_my_data(db.session, current_user), ensure_ascii=False, indent=2)
     return _download(body, "application/json; charset=utf-8", "my-data.json")
 
 
@@ -415,7 +418,7 @@ def my_data_csv():
     writer.writerow([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")])
     # What the trainee typed may start like a formula; Excel must show it, not run it.
     writer.writerows([[exports.neutralise(cell) for cell in row]
-                      for row in learning.my_data_rows(learning.export_my_data(db.session, current_user))])
+                      for row in privacy.my_data_rows(privacy.export_my_data(db.session, current_user))])
     # A byte-order mark so Excel opens the Japanese text as UTF-8.
     return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "my-data.csv")
 
@@ -430,11 +433,11 @@ def _download(body: str, mimetype: str, filename: str):
 @bp.route("/my/delete", methods=["GET", "POST"])
 def delete_account():
     form = DeleteAccountForm()
-    allowed = learning.may_delete_own_account(current_user)
+    allowed = privacy.may_delete_own_account(current_user)
     if allowed and form.validate_on_submit():
         try:
-            learning.delete_account(db.session, current_user._get_current_object(), form.password.data)
-        except learning.LearningError as error:
+            privacy.delete_account(db.session, current_user._get_current_object(), form.password.data)
+        except AccountError as error:
             db.session.rollback()
             form.password.errors.append(_error(error.code))
         else:

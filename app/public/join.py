@@ -16,7 +16,7 @@ from app.models import Cohort
 from app.public import bp
 from app.services.accounts.accounts import normalise_email
 from app.services.cohorts import cohorts
-from app.services.learning import learning
+from app.services.learning import enrolling
 from app.web.cohort_text import JOIN_ERRORS
 
 
@@ -53,7 +53,7 @@ def join_landing(code: str):
         return unknown_code_page(code)
     state, other, invited = None, None, False
     if current_user.is_authenticated:
-        enrolment = learning.enrolment_for(db.session, current_user, cohort.course)
+        enrolment = enrolling.enrolment_for(db.session, current_user, cohort.course)
         if enrolment is not None and enrolment.cohort_id == cohort.id:
             state = "joined"
         elif enrolment is not None and enrolment.cohort_id is not None:
@@ -66,7 +66,7 @@ def join_landing(code: str):
         state = "closed"
     elif state is None and cohorts.seats_left(db.session, cohort) == 0:
         state = "full"
-    version = learning.live_version(db.session, cohort.course)
+    version = enrolling.live_version(db.session, cohort.course)
     return render_template("public/join.html", cohort=cohort, org=cohort.organisation, state=state, other=other,
                            course_title=version.title if version else "",
                            seats_left=cohorts.seats_left(db.session, cohort),
@@ -90,10 +90,10 @@ def cohort_invitation(token: str):
     state, other = "login", None
     if current_user.is_authenticated:
         state = "ready" if normalise_email(current_user.email or "") == invitation.email else "wrong_account"
-        enrolment = learning.enrolment_for(db.session, current_user, cohort.course) if state == "ready" else None
+        enrolment = enrolling.enrolment_for(db.session, current_user, cohort.course) if state == "ready" else None
         if enrolment is not None and enrolment.cohort_id not in (None, cohort.id):
             state, other = "other_cohort", db.session.get(Cohort, enrolment.cohort_id)
-    version = learning.live_version(db.session, cohort.course)
+    version = enrolling.live_version(db.session, cohort.course)
     here = url_for("public.cohort_invitation", token=token)
     response = render_template("public/invitation.html", invitation=invitation, cohort=cohort, org=cohort.organisation,
                                course_title=version.title if version else "", state=state, other=other, token=token,

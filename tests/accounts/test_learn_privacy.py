@@ -19,7 +19,7 @@ from app.models import (
     SurveyResponse,
     User,
 )
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, quizzes, reflections, surveys
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 from tests.learn_helpers import FIXTURES, publish_bundle, right_answers, wrong_answers
@@ -36,14 +36,14 @@ def _world():
         "coordinator": make_coordinator(org, email="coord@example.jp"),
         "admin": make_admin(email="admin@example.jp"),
     }
-    enrolment = learning.enrol(db.session, author, version.course)
-    learning.save_reflection(db.session, enrolment, version, "hajimeni", SECRET)
+    enrolment = enrolling.enrol(db.session, author, version.course)
+    reflections.save_reflection(db.session, enrolment, version, "hajimeni", SECRET)
     for lesson in version.lessons:
-        learning.complete_lesson(db.session, enrolment, version, lesson.key)
-    first = learning.start_attempt(db.session, enrolment, version)
-    learning.submit_attempt(db.session, enrolment, first.id, first.token, wrong_answers(version))
+        progress.complete_lesson(db.session, enrolment, version, lesson.key)
+    first = quizzes.start_attempt(db.session, enrolment, version)
+    quizzes.submit_attempt(db.session, enrolment, first.id, first.token, wrong_answers(version))
     for user in others.values():
-        learning.enrol(db.session, user, version.course)
+        enrolling.enrol(db.session, user, version.course)
     db.session.commit()
     return version, author, others, enrolment, first
 
@@ -79,7 +79,7 @@ def test_my_data_contains_mine_and_not_others(app):
     version, author, others, enrolment, attempt = _world()
     neighbour = others["trainee"]
     other_enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == neighbour.id))
-    learning.save_reflection(db.session, other_enrolment, version, "hajimeni", "隣の人の答え")
+    reflections.save_reflection(db.session, other_enrolment, version, "hajimeni", "隣の人の答え")
     db.session.commit()
     client = app.test_client()
     login(client, "author@example.jp", PASSWORD)
@@ -131,9 +131,9 @@ def test_each_my_data_download_is_one_audit_event_without_the_data(app, fmt):
 
 def test_account_deletion(app):
     version, author, others, enrolment, attempt = _world()
-    second = learning.start_attempt(db.session, enrolment, version)
-    learning.submit_attempt(db.session, enrolment, second.id, second.token, right_answers(version))
-    learning.submit_survey(db.session, enrolment, version, {"s1": "4", "s2": "1"})
+    second = quizzes.start_attempt(db.session, enrolment, version)
+    quizzes.submit_attempt(db.session, enrolment, second.id, second.token, right_answers(version))
+    surveys.submit_survey(db.session, enrolment, version, {"s1": "4", "s2": "1"})
     db.session.commit()
     assert enrolment.is_completed
     author_id = author.id

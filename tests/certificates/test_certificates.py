@@ -21,7 +21,7 @@ from app.models import AuditEvent, BulkJob, Certificate, CertificateFile, Course
 from app.services.certificates import issuing
 from app.services.certificates.wareki import to_wareki
 from app.services.content import courses
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
 
@@ -34,8 +34,8 @@ def adult_course(app) -> Course:
 
 
 def complete(course: Course, user) -> Certificate:
-    enrolment = learning.enrol(db.session, user, course)
-    assert learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, user, course)
+    assert progress.record_attendance(db.session, enrolment)
     db.session.commit()
     return issuing.current_certificate(db.session, enrolment.id)
 
@@ -218,7 +218,7 @@ def test_coordinator_revokes_only_within_scope(app, adult_course):
 def test_concurrent_issue_creates_one_certificate(app, adult_course):
     """Two requests completing the same enrolment at once: the unique constraint keeps one."""
     user = make_trainee()
-    enrolment = learning.enrol(db.session, user, adult_course)
+    enrolment = enrolling.enrol(db.session, user, adult_course)
     db.session.execute(sa.update(Enrolment).where(Enrolment.id == enrolment.id)
                        .values(completed_at=issuing.utcnow(), completed_version_id=adult_course.live_version_id))
     db.session.commit()

@@ -25,7 +25,7 @@ from app.models import (
     User,
 )
 from app.services.cohorts import cohorts, participant_import
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.cohort_helpers import HEADER, csv_file, join_all, make_cohort
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_trainee
@@ -140,7 +140,7 @@ def test_only_valid_rows_are_imported_when_chosen(app, ikoma, course, client, ou
     assert db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp")) is None
     db.session.refresh(existing)
     assert existing.display_name == "既存 太郎" and existing.municipality_code == "142166"
-    assert learning.enrolment_for(db.session, existing, course) is None
+    assert enrolling.enrolment_for(db.session, existing, course) is None
     # Each gets an invitation with a one-time link, no password link.
     invite = next(m for m in outbox if m["To"] == "hanako@example.jp").get_body(("plain",)).get_content()
     link = re.search(r"http://\S+/join/invitation/\S+", invite).group(0)
@@ -279,7 +279,7 @@ def test_cohort_certificates_zip_holds_only_this_cohorts_certificates(app, ikoma
     mine = join_all(cohort, [make_trainee(name="この 回"), make_trainee(name="この 回2")])
     theirs = join_all(other, [make_trainee(name="別 回")])
     for enrolment in [*mine, *theirs]:
-        learning.record_attendance(db.session, enrolment)
+        progress.record_attendance(db.session, enrolment)
     db.session.commit()
     response = post_form(client, f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}/certificates", {},
                          token_from=f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}")

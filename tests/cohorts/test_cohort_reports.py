@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import AgeBand, AuditEvent, Reflection, Sex
 from app.services.cohorts import cohort_reports, cohorts
 from app.services.infra import exports
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, surveys
 from tests.cohort_helpers import default_course, join_all, make_cohort, pdf_fonts, pdf_text
 from tests.conftest import count_queries, login
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
@@ -27,11 +27,11 @@ def client(app, ikoma):
 
 def populate(cohort, course, n: int) -> list:
     """n participants in every state: some started, some passed, some completed with certificates."""
-    version = learning.live_version(db.session, course)
+    version = enrolling.live_version(db.session, course)
     enrolments = join_all(cohort, [make_trainee(age_band=list(AgeBand)[i % 7], sex=list(Sex)[i % 4]) for i in range(n)])
     for i, enrolment in enumerate(enrolments):
         if i % 2 == 0:
-            learning.complete_lesson(db.session, enrolment, version, version.lessons[0].key)
+            progress.complete_lesson(db.session, enrolment, version, version.lessons[0].key)
         db.session.add(Reflection(enrolment_id=enrolment.id, lesson_key="kizuku", text=f"ひみつの答え{i}"))
     cohorts.record_attendance(db.session, cohort, [e.id for i, e in enumerate(enrolments) if i % 3 == 0],
                               actor=make_trainee())
@@ -91,9 +91,9 @@ def test_area_dashboards_issue_the_same_number_of_queries_for_5_and_50_residents
     counts = []
     for n in (5, 50):
         for i in range(n):
-            enrolment = learning.enrol(db.session, make_trainee(municipality=["292095", "292010"][i % 2]), course)
+            enrolment = enrolling.enrol(db.session, make_trainee(municipality=["292095", "292010"][i % 2]), course)
             if i % 2:
-                learning.record_attendance(db.session, enrolment)
+                progress.record_attendance(db.session, enrolment)
         db.session.commit()
         nara_client.get(f"/coordinate/organisations/{nara.id}/area")
         with count_queries() as statements:
@@ -111,8 +111,8 @@ def test_municipality_area_counts_residents_who_completed_anywhere(app, ikoma, c
     resident_here, resident_far, visitor = (make_trainee(municipality="292095"), make_trainee(municipality="292095"),
                                             make_trainee(municipality="142166"))
     for enrolment in join_all(cohort, [resident_here, visitor]) + join_all(far, [resident_far]):
-        learning.record_attendance(db.session, enrolment)
-    learning.enrol(db.session, make_trainee(municipality="292095"), course)  # started, not finished
+        progress.record_attendance(db.session, enrolment)
+    enrolling.enrol(db.session, make_trainee(municipality="292095"), course)  # started, not finished
     db.session.commit()
     page = client.get(f"/coordinate/organisations/{ikoma.id}/area").get_data(as_text=True)
     area = cohort_reports.municipality_area(db.session, ikoma.municipality, [ikoma.id])
@@ -127,9 +127,9 @@ def test_prefecture_table_has_every_municipality_and_totals(app, course):
     make_cohort(make_organisation(municipality="292095", name="生駒市"), course)
     make_cohort(nara, course, title="県の回")
     for code, done in (("292095", True), ("292095", False), ("292010", True), ("142166", True)):
-        enrolment = learning.enrol(db.session, make_trainee(municipality=code), course)
+        enrolment = enrolling.enrol(db.session, make_trainee(municipality=code), course)
         if done:
-            learning.record_attendance(db.session, enrolment)
+            progress.record_attendance(db.session, enrolment)
     db.session.commit()
     area = cohort_reports.prefecture_area(db.session, "29", "奈良県")
     assert len(area.rows) == 39  # 奈良県 has 39 市町村
@@ -155,7 +155,7 @@ def csv_rows(data: bytes):
 # --- 実施報告 ---------------------------------------------------------------------------------------------------
 
 def answer_survey(enrolment, course, s1: str, s4: str = ""):
-    learning.submit_survey(db.session, enrolment, learning.live_version(db.session, course),
+    surveys.submit_survey(db.session, enrolment, enrolling.live_version(db.session, course),
                            {"s1": s1, "s2": "4", "s3": "1", "s4": s4})
 
 
@@ -167,11 +167,11 @@ def test_report_pdf_and_xlsx_have_people_by_age_and_sex_completions_and_the_surv
     enrolments = join_all(cohort, people)
     for enrolment, (s1, text) in zip(enrolments[:3], [("5", "とても良かった"), ("4", ""), ("3", "=cmd|' /C calc'!A0")],
                                      strict=True):
-        learning.record_attendance(db.session, enrolment)
+        progress.record_attendance(db.session, enrolment)
         answer_survey(enrolment, course, s1, text)
     # An answer from someone outside this cohort is not part of its report.
-    outsider = learning.enrol(db.session, make_trainee(), course)
-    learning.record_attendance(db.session, outsider)
+    outsider = enrolling.enrol(db.session, make_trainee(), course)
+    progress.record_attendance(db.session, outsider)
     answer_survey(outsider, course, "1", "別の回の感想")
     db.session.commit()
     report = cohort_reports.implementation_report(db.session, cohort)
@@ -208,7 +208,7 @@ def test_report_pdf_and_xlsx_have_people_by_age_and_sex_completions_and_the_surv
 def test_survey_summary_is_hidden_while_it_could_point_at_one_person(app, ikoma, course, client):
     cohort = make_cohort(ikoma, course)
     (enrolment,) = join_all(cohort, [make_trainee()])
-    learning.record_attendance(db.session, enrolment)
+    progress.record_attendance(db.session, enrolment)
     answer_survey(enrolment, course, "1", "正直つまらなかった")
     db.session.commit()
     report = cohort_reports.implementation_report(db.session, cohort)

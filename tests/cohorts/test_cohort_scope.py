@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, CohortInvitation, ParticipantImport, User
 from app.services.cohorts import cohort_reports
 from app.services.cohorts import cohorts as cohort_service
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.cohort_helpers import default_course, join_all, make_cohort
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_coordinator, make_organisation, make_trainee
@@ -31,7 +31,7 @@ def two_areas(app):
         cohorts[org.name] = make_cohort(org, course, title=f"{org.name}の回")
     for org, code in ((ikoma, "292095"), (zama, "142166")):
         for enrolment in join_all(cohorts[org.name], [make_trainee(municipality=code, name=f"{org.name}の住民")]):
-            learning.record_attendance(db.session, enrolment)
+            progress.record_attendance(db.session, enrolment)
     imports = {name: ParticipantImport(cohort_id=c.id, filename="x.csv", rows=[
         {"line": 2, "name": "秘密 太郎", "email": f"secret-{c.id}@example.jp", "municipality_code": "142166",
          "age_band": "", "sex": ""}]) for name, c in cohorts.items()}
@@ -52,7 +52,7 @@ def cohort_rules(app):
 def build(rule, org, cohort, imp, course, invitation=None):
     values = {"org_id": org.id, "cohort_id": cohort.id, "import_id": imp.id, "screen": 1,
               "invitation_id": invitation.id if invitation else 0,
-              "key": learning.live_version(db.session, course).lessons[0].key}
+              "key": enrolling.live_version(db.session, course).lessons[0].key}
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 
 

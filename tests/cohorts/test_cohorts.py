@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Cohort, CohortMode, Enrolment, Membership, Role, SurveyResponse, User
 from app.services.cohorts import calendar, cohorts, slides
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, surveys
 from tests.cohort_helpers import (
     default_course,
     in_days,
@@ -192,7 +192,7 @@ def test_a_full_cohort_refuses_with_a_clear_message_and_stores_nothing(app, ikom
     assert "定員に達したため" in client.get(landing).get_data(as_text=True)
     response = post_form(client, "/my/cohorts/join", {"code": cohort.join_code}, token_from=landing)
     assert "定員に達したため" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert learning.enrolment_for(db.session, late, course) is None
+    assert enrolling.enrolment_for(db.session, late, course) is None
     with pytest.raises(cohorts.CohortError) as error:
         cohorts.join(db.session, cohort, late)
     assert error.value.code == "full"
@@ -206,7 +206,7 @@ def test_after_the_deadline_joining_is_refused(app, ikoma, course):
     login(client, "late@example.jp", PASSWORD)
     response = post_form(client, "/my/cohorts/join", {"code": cohort.join_code}, token_from=f"/join/{cohort.join_code}")
     assert "締め切りを過ぎています" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert learning.enrolment_for(db.session, user, course) is None
+    assert enrolling.enrolment_for(db.session, user, course) is None
 
 
 def test_the_code_of_another_cohort_of_the_same_course_is_refused(app, ikoma, course):
@@ -221,12 +221,12 @@ def test_the_code_of_another_cohort_of_the_same_course_is_refused(app, ikoma, co
     response = post_form(client, "/my/cohorts/join", {"code": second.join_code}, token_from=f"/join/{first.join_code}")
     assert "別の開催回（第1回）" in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
-    assert learning.enrolment_for(db.session, user, course).cohort_id == first.id
+    assert enrolling.enrolment_for(db.session, user, course).cohort_id == first.id
 
 
 def test_someone_enrolled_online_joins_a_cohort_later(app, ikoma, course):
     user = make_trainee()
-    learning.enrol(db.session, user, course)
+    enrolling.enrol(db.session, user, course)
     cohort = make_cohort(ikoma, course)
     joined = cohorts.join(db.session, cohort, user)
     assert joined.is_new and joined.enrolment.cohort_id == cohort.id
@@ -236,8 +236,8 @@ def test_survey_answers_remember_the_cohort_but_not_the_person(app, ikoma, cours
     cohort = make_cohort(ikoma, course)
     user = make_trainee()
     (enrolment,) = join_all(cohort, [user])
-    assert learning.record_attendance(db.session, enrolment)
-    response = learning.submit_survey(db.session, enrolment, learning.live_version(db.session, course),
+    assert progress.record_attendance(db.session, enrolment)
+    response = surveys.submit_survey(db.session, enrolment, enrolling.live_version(db.session, course),
                                       {"s1": "5", "s2": "4", "s3": "1", "s4": "よかった"})
     db.session.commit()
     assert response.cohort_id == cohort.id
@@ -251,7 +251,7 @@ def test_the_cohort_organisation_issues_certificates_even_for_residents_elsewher
     make_organisation(municipality="142166", name="座間市")
     cohort = make_cohort(ikoma, course)
     (enrolment,) = join_all(cohort, [make_trainee(municipality="142166")])
-    learning.record_attendance(db.session, enrolment)
+    progress.record_attendance(db.session, enrolment)
     db.session.commit()
     from app.services.certificates import issuing
 
@@ -298,7 +298,7 @@ def test_instructor_mode_shows_one_section_per_screen_with_links_and_no_inline_s
     client = coordinator_client(app)
     base = f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}/present"
     index = client.get(base).get_data(as_text=True)
-    version = learning.live_version(db.session, course)
+    version = enrolling.live_version(db.session, course)
     first = version.lessons[0]
     assert first.title in index
     response = client.get(f"{base}/{first.key}/1")
@@ -331,7 +331,7 @@ def test_instructor_mode_keeps_furigana_for_the_childrens_course(app, course):
     user.is_furigana_on = False  # the teacher's own reading preference must not hide it on the projector
     db.session.commit()
     client = coordinator_client(app, "teacher@example.jp")
-    version = learning.live_version(db.session, children)
+    version = enrolling.live_version(db.session, children)
     page = client.get(f"/coordinate/organisations/{school.id}/cohorts/{cohort.id}/present/"
                       f"{version.lessons[0].key}/2").get_data(as_text=True)
     assert "<ruby>" in page and "<rt>" in page and "furigana-off" not in page and "presenter-children" in page
@@ -343,7 +343,7 @@ def test_handouts_pdf_has_every_lesson_and_a_box_to_write_in(app, ikoma, course,
     response = client.get(f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}/handouts.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data).replace(" ", "").replace("\n", "")
-    for lesson in learning.live_version(db.session, course).lessons:
+    for lesson in enrolling.live_version(db.session, course).lessons:
         assert lesson.title.replace(" ", "") in text, lesson.title
     assert "あなただけのもの" in text and "奈良県生駒市" in text
     fonts = pdf_fonts(response.data, tmp_path)

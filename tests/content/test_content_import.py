@@ -238,14 +238,14 @@ def test_cli_check_reports_every_error_with_file_and_line(app, adult_copy):
 
 
 def test_publishing_a_new_version_updates_stored_progress(app, adult_copy):
-    from app.services.learning import learning
+    from app.services.learning import enrolling, progress
     from tests.factories import make_trainee
 
     first = courses.import_path(db.session, adult_copy, actor=None, asset_url_for=asset_url).version
     courses.publish(db.session, first, actor=None)
     user = make_trainee()
-    enrolment = learning.enrol(db.session, user, first.course)
-    learning.complete_lesson(db.session, enrolment, first, first.lessons[0].key)
+    enrolment = enrolling.enrol(db.session, user, first.course)
+    progress.complete_lesson(db.session, enrolment, first, first.lessons[0].key)
     db.session.commit()
     assert (enrolment.lessons_done, enrolment.lessons_required) == (1, len(first.lessons))
     lessons = sorted((adult_copy / "lessons").glob("*.md"))

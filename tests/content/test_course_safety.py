@@ -190,7 +190,7 @@ def test_the_childrens_title_is_ruby_on_pages_and_plain_where_text_is_needed(app
     from app.extensions import db
     from app.models import Certificate
     from app.services.certificates import issuing
-    from app.services.learning import learning
+    from app.services.learning import enrolling, progress
     from tests.conftest import login
     from tests.factories import PASSWORD, make_trainee
     from tests.learn_helpers import publish_bundle
@@ -211,8 +211,8 @@ def test_the_childrens_title_is_ruby_on_pages_and_plain_where_text_is_needed(app
     assert "<title>つながりサポーター養成講座（子ども向け）" in page  # the tab shows plain text
     assert "{講座|こうざ}" not in page
 
-    enrolment = learning.enrol(db.session, user, version.course)
-    learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, user, version.course)
+    progress.record_attendance(db.session, enrolment)
     db.session.commit()
     lesson = client.get(f"/courses/tsunagari-children/lessons/{version.lessons[0].key}").get_data(as_text=True)
     assert f"つながりサポーター養成{ruby}（子ども向け）</a></nav>" in lesson

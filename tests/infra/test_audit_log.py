@@ -16,7 +16,7 @@ from app.models import AuditEvent, Role, User
 from app.services.certificates import issuing
 from app.services.content import courses
 from app.services.infra import audit
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests import test_access
 from tests.conftest import count_queries, csrf_token, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
@@ -46,8 +46,8 @@ def test_sensitive_actions_are_all_recorded(app, admin_client):
               token_from=f"/admin/content/versions/{version.id}")
     # A certificate issued on completion, then revoked by the admin.
     db.session.expire_all()
-    enrolment = learning.enrol(db.session, db.session.get(User, trainee.id), version.course)
-    learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, db.session.get(User, trainee.id), version.course)
+    progress.record_attendance(db.session, enrolment)
     db.session.commit()
     cert = issuing.current_certificate(db.session, enrolment.id)
     post_form(admin_client, f"/admin/certificates/{cert.id}", {"reason": "誤って発行したため"})

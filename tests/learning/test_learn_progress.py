@@ -10,7 +10,8 @@ from app.extensions import db
 from app.models import Enrolment, LessonProgress, Reflection
 from app.models.progress import REFLECTION_MAX_CHARS
 from app.services.content import courses
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, quizzes, reflections
+from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
@@ -42,29 +43,29 @@ def test_lesson_of_another_version(app, client, tmp_path):
     page = client.get(f"/courses/{slug}").get_data(as_text=True)
     assert "完了 1 / 2 レッスン（50%）" in page
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id))
-    with pytest.raises(learning.LearningError):
-        learning.complete_lesson(db.session, enrolment, v2, "kizuku")
-    learning.complete_lesson(db.session, enrolment, v2, "kizuku-v2")
-    learning.start_attempt(db.session, enrolment, v2)
-    attempt = learning.open_attempt(db.session, enrolment, v2)
-    learning.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(v2))
+    with pytest.raises(LearningError):
+        progress.complete_lesson(db.session, enrolment, v2, "kizuku")
+    progress.complete_lesson(db.session, enrolment, v2, "kizuku-v2")
+    quizzes.start_attempt(db.session, enrolment, v2)
+    attempt = quizzes.open_attempt(db.session, enrolment, v2)
+    quizzes.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(v2))
     assert enrolment.completed_version_id == v2.id and enrolment.started_version_id == v1.id
 
 
 def test_refresh_after_a_new_version(app, tmp_path):
     v1 = publish_bundle(FIXTURES / "valid-adult")
     users = [make_trainee() for _ in range(3)]
-    enrolments = [learning.enrol(db.session, u, v1.course) for u in users]
+    enrolments = [enrolling.enrol(db.session, u, v1.course) for u in users]
     for e in enrolments[:2]:
-        learning.complete_lesson(db.session, e, v1, "kizuku")
-    learning.complete_lesson(db.session, enrolments[0], v1, "hajimeni")
+        progress.complete_lesson(db.session, e, v1, "kizuku")
+    progress.complete_lesson(db.session, enrolments[0], v1, "hajimeni")
     result = courses.import_path(db.session, bundle_copy(tmp_path, replace=RENAMED), actor=None,
                                  asset_url_for=lambda v, p: p)
     courses.publish(db.session, result.version, actor=None)
-    assert learning.refresh_course_progress(db.session, v1.course) == 3
+    assert progress.refresh_course_progress(db.session, v1.course) == 3
     for e in enrolments:
         db.session.refresh(e)
-        assert learning.stored_figures(e) == learning.recompute_progress(db.session, e)
+        assert progress.stored_figures(e) == progress.recompute_progress(db.session, e)
     assert [e.lessons_done for e in enrolments] == [1, 0, 0]
 
 
@@ -93,9 +94,9 @@ def test_over_long_reflection_is_refused_and_kept_on_the_page(app, client):
 
 def test_reflection_only_where_the_lesson_has_one(app):
     version = publish_bundle(FIXTURES / "valid-adult")
-    enrolment = learning.enrol(db.session, make_trainee(), version.course)
-    with pytest.raises(learning.LearningError):
-        learning.save_reflection(db.session, enrolment, version, "kizuku", "この課題はない")
+    enrolment = enrolling.enrol(db.session, make_trainee(), version.course)
+    with pytest.raises(LearningError):
+        reflections.save_reflection(db.session, enrolment, version, "kizuku", "この課題はない")
 
 
 def test_stored_figures_equal_recomputation_after_random_actions(app, tmp_path):
@@ -112,42 +113,42 @@ def test_stored_figures_equal_recomputation_after_random_actions(app, tmp_path):
         version = rng.choice(versions)
         course = version.course
         live = course.live_version
-        enrolment = learning.enrol(db.session, user, course)
+        enrolment = enrolling.enrol(db.session, user, course)
         if enrolment not in enrolments:
             enrolments.append(enrolment)
         action = rng.choice(["lesson", "lesson", "bad_lesson", "start", "submit", "submit", "resubmit",
                              "reflect", "attend", "publish"])
         try:
             if action == "lesson":
-                learning.complete_lesson(db.session, enrolment, live, rng.choice(live.lessons).key)
+                progress.complete_lesson(db.session, enrolment, live, rng.choice(live.lessons).key)
             elif action == "bad_lesson":
-                learning.complete_lesson(db.session, enrolment, live, "no-such-lesson")
+                progress.complete_lesson(db.session, enrolment, live, "no-such-lesson")
             elif action == "start":
-                learning.start_attempt(db.session, enrolment, live)
+                quizzes.start_attempt(db.session, enrolment, live)
             elif action in ("submit", "resubmit"):
-                attempt = learning.open_attempt(db.session, enrolment, live) or learning.start_attempt(
+                attempt = quizzes.open_attempt(db.session, enrolment, live) or quizzes.start_attempt(
                     db.session, enrolment, live)
                 answers = rng.choice([right_answers(live), wrong_answers(live), {}])
-                learning.submit_attempt(db.session, enrolment, attempt.id, attempt.token, answers)
+                quizzes.submit_attempt(db.session, enrolment, attempt.id, attempt.token, answers)
                 if action == "resubmit":
-                    learning.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(live))
+                    quizzes.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(live))
             elif action == "reflect":
-                learning.save_reflection(db.session, enrolment, live, "hajimeni", "考えたこと" * rng.randint(0, 3))
+                reflections.save_reflection(db.session, enrolment, live, "hajimeni", "考えたこと" * rng.randint(0, 3))
             elif action == "attend" and rng.random() < 0.2:
-                learning.record_attendance(db.session, enrolment)
+                progress.record_attendance(db.session, enrolment)
             elif action == "publish" and not published_v2 and step > 150:
                 result = courses.import_path(db.session, renamed, actor=None, asset_url_for=lambda v, p: p)
                 courses.publish(db.session, result.version, actor=None)
-                learning.refresh_course_progress(db.session, result.version.course)
+                progress.refresh_course_progress(db.session, result.version.course)
                 versions[0] = result.version
                 published_v2 = True
-        except (learning.LearningError, AnswerError):
+        except (LearningError, AnswerError):
             pass
         db.session.commit()
     assert published_v2
     completed = 0
     for enrolment in db.session.scalars(sa.select(Enrolment)):
-        assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment), enrolment.id
+        assert progress.stored_figures(enrolment) == progress.recompute_progress(db.session, enrolment), enrolment.id
         completed += enrolment.is_completed
     assert completed >= 1 and len(enrolments) >= 4
 
@@ -161,8 +162,8 @@ def test_enrol_is_idempotent_and_records_a_cohort(app):
                     mode=list(CohortMode)[0], join_code="JOINME")
     db.session.add(cohort)
     db.session.flush()
-    first = learning.enrol(db.session, user, version.course)
+    first = enrolling.enrol(db.session, user, version.course)
     assert first.cohort_id is None and first.started_version_id == version.id and first.lessons_required == 2
-    again = learning.enrol(db.session, user, version.course, cohort_id=cohort.id)
+    again = enrolling.enrol(db.session, user, version.course, cohort_id=cohort.id)
     assert again.id == first.id and again.cohort_id == cohort.id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrolment)) == 1

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Enrolment, QuizAttempt
-from app.services.learning import learning
+from app.services.learning import enrolling, progress, quizzes
+from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError, build_order
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_trainee
@@ -62,7 +63,7 @@ def _submit_in_threads(app, enrolment_id: int, attempt_id: int, token: str, answ
             try:
                 enrolment = db.session.get(Enrolment, enrolment_id)
                 barrier.wait(timeout=10)
-                result = learning.submit_attempt(db.session, enrolment, attempt_id, token, answers)
+                result = quizzes.submit_attempt(db.session, enrolment, attempt_id, token, answers)
                 db.session.commit()
                 outcomes.append(("ok", result.is_repeat))
             except Exception as error:  # reported below, so the test shows what went wrong
@@ -79,38 +80,41 @@ def _submit_in_threads(app, enrolment_id: int, attempt_id: int, token: str, answ
     return outcomes
 
 
-def test_concurrent_submissions_of_one_attempt_store_one(app):
+def test_concurrent_submissions_of_one_attempt_store_one(app, monkeypatch):
     """Two app workers receive the same form at the same moment (PostgreSQL in CI; SQLite too)."""
     if db.engine.url.get_backend_name() == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
         pytest.skip("an in-memory SQLite database cannot be shared between threads")
     version = publish_bundle(FIXTURES / "valid-adult")
     user = make_trainee()
-    enrolment = learning.enrol(db.session, user, version.course)
+    enrolment = enrolling.enrol(db.session, user, version.course)
     for lesson in version.lessons:
-        learning.complete_lesson(db.session, enrolment, version, lesson.key)
-    attempt = learning.start_attempt(db.session, enrolment, version)
+        progress.complete_lesson(db.session, enrolment, version, lesson.key)
+    attempt = quizzes.start_attempt(db.session, enrolment, version)
     db.session.commit()
     completions = []
-    learning.on_completed.append(lambda session, e: completions.append(e.id))
-    try:
-        outcomes = _submit_in_threads(app, enrolment.id, attempt.id, attempt.token, right_answers(version))
-    finally:
-        learning.on_completed.pop()
+    effects = progress.completion_effects
+
+    def counted_effects(session, e):
+        completions.append(e.id)
+        effects(session, e)
+
+    monkeypatch.setattr(progress, "completion_effects", counted_effects)
+    outcomes = _submit_in_threads(app, enrolment.id, attempt.id, attempt.token, right_answers(version))
     assert sorted(outcomes) == [("ok", False), ("ok", True)], outcomes
     db.session.expire_all()
     rows = list(db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id)))
     assert len(rows) == 1 and rows[0].score == 100
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.completed_at is not None and completions == [enrolment.id]
-    assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment)
+    assert progress.stored_figures(enrolment) == progress.recompute_progress(db.session, enrolment)
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
                     reason="row locks are a PostgreSQL matter; TEST_DATABASE_URL is not PostgreSQL")
 def test_concurrent_submissions_on_postgresql_many_workers(app):
     version = publish_bundle(FIXTURES / "valid-adult")
-    enrolment = learning.enrol(db.session, make_trainee(), version.course)
-    attempt = learning.start_attempt(db.session, enrolment, version)
+    enrolment = enrolling.enrol(db.session, make_trainee(), version.course)
+    attempt = quizzes.start_attempt(db.session, enrolment, version)
     db.session.commit()
     outcomes = _submit_in_threads(app, enrolment.id, attempt.id, attempt.token, wrong_answers(version), n=5)
     assert sorted(outcomes) == [("ok", False)] + [("ok", True)] * 4, outcomes
@@ -213,22 +217,22 @@ def test_completed_course_submitted_again(app, course_and_client):
 
 def test_open_attempt_after_completion_by_attendance_is_refused(app):
     version = publish_bundle(FIXTURES / "valid-adult")
-    enrolment = learning.enrol(db.session, make_trainee(), version.course)
-    attempt = learning.start_attempt(db.session, enrolment, version)
-    assert learning.record_attendance(db.session, enrolment) is True
-    assert learning.record_attendance(db.session, enrolment) is False
-    with pytest.raises(learning.LearningError) as raised:
-        learning.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(version))
+    enrolment = enrolling.enrol(db.session, make_trainee(), version.course)
+    attempt = quizzes.start_attempt(db.session, enrolment, version)
+    assert progress.record_attendance(db.session, enrolment) is True
+    assert progress.record_attendance(db.session, enrolment) is False
+    with pytest.raises(LearningError) as raised:
+        quizzes.submit_attempt(db.session, enrolment, attempt.id, attempt.token, right_answers(version))
     assert raised.value.code == "already_completed"
     assert attempt.submitted_at is None and enrolment.completed_via.value == "attendance"
-    assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment)
+    assert progress.stored_figures(enrolment) == progress.recompute_progress(db.session, enrolment)
 
 
 def test_attendance_only_where_the_course_allows_it(app):
     version = publish_bundle(FIXTURES / "valid-children")  # attendance_replaces_lessons not set
-    enrolment = learning.enrol(db.session, make_trainee(), version.course)
-    with pytest.raises(learning.LearningError) as raised:
-        learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, make_trainee(), version.course)
+    with pytest.raises(LearningError) as raised:
+        progress.record_attendance(db.session, enrolment)
     assert raised.value.code == "attendance_not_allowed" and enrolment.completed_at is None
 
 
@@ -257,8 +261,8 @@ def test_shuffle_records_the_order_shown(app):
     assert len(orders) > 1
     truefalse = next(q for q in build_order(version.quiz, random.Random(1)) if q["id"] == "q3")
     assert truefalse["choices"] == ["true", "false"]
-    enrolment = learning.enrol(db.session, make_trainee(), version.course)
-    attempt = learning.start_attempt(db.session, enrolment, version, rng=random.Random(3))
+    enrolment = enrolling.enrol(db.session, make_trainee(), version.course)
+    attempt = quizzes.start_attempt(db.session, enrolment, version, rng=random.Random(3))
     assert attempt.order == build_order(version.quiz, random.Random(3))
     with pytest.raises(AnswerError):
-        learning.submit_attempt(db.session, enrolment, attempt.id, attempt.token, {})
+        quizzes.submit_attempt(db.session, enrolment, attempt.id, attempt.token, {})

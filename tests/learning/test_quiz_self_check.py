@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Audience, Certificate, CompletedVia, Enrolment
 from app.services.content.bundle import check_bundle
-from app.services.learning import learning
+from app.services.learning import progress
 from app.services.statistics import statistics
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_trainee
@@ -95,7 +95,7 @@ def test_self_check_completes_by_lessons_without_passing(app, client, tmp_path):
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.completed_at is not None and enrolment.completed_via is CompletedVia.ONLINE
     assert enrolment.quiz_passed_at is None and enrolment.best_score == 0
-    assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment)
+    assert progress.stored_figures(enrolment) == progress.recompute_progress(db.session, enrolment)
 
     # The certificate is issued and the supporter is counted, as for any completion.
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.enrolment_id == enrolment.id))
@@ -133,7 +133,7 @@ def test_self_check_stays_open_after_completion(app, client, tmp_path):
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert enrolment.completed_at == completed_at and enrolment.best_score == 100
     assert enrolment.quiz_passed_at is not None
-    assert learning.stored_figures(enrolment) == learning.recompute_progress(db.session, enrolment)
+    assert progress.stored_figures(enrolment) == progress.recompute_progress(db.session, enrolment)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
 
 

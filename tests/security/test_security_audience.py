@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Enrolment, OrganisationKind, SchoolClass
 from app.services.cohorts import cohorts
-from app.services.learning import learning
+from app.services.learning import enrolling
+from app.services.learning.errors import LearningError
 from tests.cohort_helpers import default_course, make_cohort
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
@@ -49,7 +50,7 @@ def _enrolments(user) -> int:
 
 
 def _pages(course) -> list[str]:
-    version = learning.live_version(db.session, course)
+    version = enrolling.live_version(db.session, course)
     base = f"/courses/{course.slug}"
     return [base, f"{base}/lessons/{version.lessons[0].key}", f"{base}/quiz", f"{base}/survey"]
 
@@ -66,8 +67,8 @@ def test_a_pupil_cannot_open_or_enrol_in_the_adult_course(courses, pupil, pupil_
 
 def test_the_service_refuses_to_enrol_a_pupil_in_the_adult_course(courses, pupil):
     adult, _ = courses
-    with pytest.raises(learning.LearningError) as refused:
-        learning.enrol(db.session, pupil, adult)
+    with pytest.raises(LearningError) as refused:
+        enrolling.enrol(db.session, pupil, adult)
     assert refused.value.code == "wrong_audience"
     db.session.rollback()
     assert _enrolments(pupil) == 0
@@ -75,7 +76,7 @@ def test_the_service_refuses_to_enrol_a_pupil_in_the_adult_course(courses, pupil
 
 def test_an_enrolment_from_before_the_rule_leads_nowhere(courses, pupil, pupil_client):
     adult, children = courses
-    version = learning.live_version(db.session, adult)
+    version = enrolling.live_version(db.session, adult)
     db.session.add(Enrolment(user_id=pupil.id, course_id=adult.id, started_version_id=version.id,
                              lessons_required=len(version.required_lesson_keys)))
     db.session.commit()

@@ -22,7 +22,7 @@ from app.models import (
     User,
 )
 from app.services.cohorts import cohorts
-from app.services.learning import learning
+from app.services.learning import enrolling
 from tests.cohort_helpers import HEADER, csv_file, join_all, make_cohort
 from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
@@ -42,7 +42,7 @@ def coordinator(app, ikoma):
 def victim(app, course):
     """A resident of 座間市 (another prefecture) who learns online and has a score."""
     user = make_trainee(email="victim@example.jp", name="座間 被害者", municipality="142166")
-    enrolment = learning.enrol(db.session, user, course)
+    enrolment = enrolling.enrol(db.session, user, course)
     enrolment.best_score = 87
     db.session.commit()
     return user
@@ -67,7 +67,7 @@ def import_file(client, org, cohort, lines: list[str], *, confirm: bool = True) 
 
 def enrolment_of(user, course):
     db.session.expire_all()
-    return learning.enrolment_for(db.session, user, course)
+    return enrolling.enrolment_for(db.session, user, course)
 
 
 def link_for(outbox, email: str) -> str:

@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from app.extensions import db
 from app.models import AuditEvent, Cohort, Reflection
 from app.services.infra import audit
-from app.services.learning import learning
+from app.services.learning import enrolling
 from tests.cohort_helpers import default_course, make_cohort
 from tests.conftest import coordinator_client, csrf_token, login
 from tests.factories import PASSWORD, make_trainee
@@ -93,9 +93,9 @@ def test_nul_in_a_public_form_is_refused(client, url, data):
 def test_nul_in_a_reflection_is_refused_and_nothing_is_stored(app, client):
     course = default_course()
     user = make_trainee(email="t@example.jp")
-    learning.enrol(db.session, user, course)
+    enrolling.enrol(db.session, user, course)
     db.session.commit()
-    lesson = next(lesson for lesson in learning.live_version(db.session, course).lessons
+    lesson = next(lesson for lesson in enrolling.live_version(db.session, course).lessons
                   if lesson.reflection_prompt_html)
     login(client, "t@example.jp", PASSWORD)
     page = f"/courses/{course.slug}/lessons/{lesson.key}"

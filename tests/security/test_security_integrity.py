@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Certificate, CertificateFile
 from app.services.certificates import issuing
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.cohort_helpers import default_course
 from tests.conftest import login
 from tests.factories import PASSWORD, make_trainee
@@ -61,8 +61,8 @@ def _refuse_pdfs(on: bool) -> None:
 def test_a_pdf_that_cannot_be_stored_is_never_served_and_a_later_try_works(app):
     course = default_course()
     user = make_trainee(email="t@example.jp")
-    enrolment = learning.enrol(db.session, user, course)
-    learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, user, course)
+    progress.record_attendance(db.session, enrolment)
     cert = issuing.current_certificate(db.session, enrolment.id)
     db.session.commit()
     client = app.test_client()

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, Certificate, CertificateFile, CertificateSettings, Course, User
 from app.services.certificates import issuing
 from app.services.content import courses
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.conftest import coordinator_client, login, post_form
 from tests.factories import PASSWORD, make_organisation, make_trainee
 from tests.security.helpers import text_of
@@ -33,8 +33,8 @@ def adult_course(app) -> Course:
 
 
 def complete(course: Course, user: User) -> Certificate:
-    enrolment = learning.enrol(db.session, user, course)
-    assert learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, user, course)
+    assert progress.record_attendance(db.session, enrolment)
     db.session.commit()
     return issuing.current_certificate(db.session, enrolment.id)
 

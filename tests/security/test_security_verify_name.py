@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Organisation
 from app.services.certificates import issuing
 from app.services.certificates.wareki import to_wareki
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from tests.conftest import coordinator_client, csrf_token
 from tests.factories import make_organisation, make_trainee
 from tests.security.helpers import text_of
@@ -18,8 +18,8 @@ from tests.security.helpers import text_of
 @pytest.fixture()
 def cert(app, course):
     make_organisation(municipality="292095", name="つながり講座の実施団体")
-    enrolment = learning.enrol(db.session, make_trainee(name="長谷川 美代子", municipality="292095"), course)
-    assert learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, make_trainee(name="長谷川 美代子", municipality="292095"), course)
+    assert progress.record_attendance(db.session, enrolment)
     db.session.commit()
     return issuing.current_certificate(db.session, enrolment.id)
 
@@ -78,8 +78,8 @@ def test_the_name_check_is_limited_per_certificate_across_clients(app, make_app,
         answers.append(client.post(url, data={"csrf_token": csrf_token(client, url), "name": f"山田 {n}"}).status_code)
     assert answers == [200, 200, 200, 429], answers
     # Another certificate can still be checked.
-    enrolment = learning.enrol(db.session, make_trainee(name="佐藤 一郎"), course)
-    learning.record_attendance(db.session, enrolment)
+    enrolment = enrolling.enrol(db.session, make_trainee(name="佐藤 一郎"), course)
+    progress.record_attendance(db.session, enrolment)
     db.session.commit()
     other = issuing.current_certificate(db.session, enrolment.id)
     client = limited.test_client()

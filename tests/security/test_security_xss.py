@@ -20,7 +20,7 @@ from app.extensions import db
 from app.jobs import wait_for_threads
 from app.models import Certificate, Cohort, CohortInvitation, Enrolment, Organisation, User
 from app.services.cohorts import cohorts
-from app.services.learning import learning
+from app.services.learning import surveys
 from tests.cohort_helpers import default_course
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_trainee
@@ -155,7 +155,7 @@ def scene(app):
         "s-s1": "5", "s-s2": "4", "s-s3": "1", "s-s4": FIELDS["survey free text"]})
     assert response.status_code == 302, text_of(response)
     for enrolment in db.session.scalars(sa.select(Enrolment).join(User).where(User.email != "t@example.jp")):
-        learning.submit_survey(db.session, enrolment, version, {"s1": "3", "s2": "3", "s3": "2", "s4": ""})
+        surveys.submit_survey(db.session, enrolment, version, {"s1": "3", "s2": "3", "s3": "2", "s4": ""})
     db.session.commit()
 
     user = db.session.scalar(sa.select(User).where(User.email == "t@example.jp"))

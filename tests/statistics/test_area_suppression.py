@@ -13,7 +13,7 @@ from app.coordinate import area_suppression
 from app.extensions import db
 from app.models import Audience
 from app.services.cohorts import cohort_reports
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
 from app.services.statistics.suppression import MARK, SuppressedTable
 from tests.cohort_helpers import default_course, join_all, make_cohort
 from tests.conftest import coordinator_client
@@ -34,9 +34,9 @@ def course(app):
 def residents(course, municipality: str, started: int, completed: int) -> None:
     """`started` residents of `municipality` enrolled, the first `completed` of them completed."""
     for i in range(started):
-        enrolment = learning.enrol(db.session, make_trainee(municipality=municipality), course)
+        enrolment = enrolling.enrol(db.session, make_trainee(municipality=municipality), course)
         if i < completed:
-            learning.record_attendance(db.session, enrolment)
+            progress.record_attendance(db.session, enrolment)
     db.session.commit()
 
 
@@ -191,7 +191,7 @@ def test_a_cohort_of_two_is_hidden_on_the_municipality_dashboard_and_its_files(a
     client, org = municipality_client(app)
     small = make_cohort(org, course, title="少人数の回")
     enrolments = join_all(small, [make_trainee(municipality=IKOMA), make_trainee(municipality=IKOMA)])
-    learning.record_attendance(db.session, enrolments[0])
+    progress.record_attendance(db.session, enrolments[0])
     db.session.commit()
     base = f"/coordinate/organisations/{org.id}/area"
 
@@ -217,7 +217,7 @@ def test_a_large_cohort_and_its_residents_are_shown_exactly(app, course):
     client, org = municipality_client(app)
     cohort = make_cohort(org, course, title="大きな回")
     for enrolment in join_all(cohort, [make_trainee(municipality=IKOMA) for _ in range(6)]):
-        learning.record_attendance(db.session, enrolment)
+        progress.record_attendance(db.session, enrolment)
     db.session.commit()
     base = f"/coordinate/organisations/{org.id}/area"
     page = client.get(base).get_data(as_text=True)

@@ -19,7 +19,7 @@ from app.models import (
     SupporterRecord,
     User,
 )
-from app.services.learning import learning
+from app.services.accounts import privacy
 from app.services.statistics import statistics
 from app.services.statistics.statistics import Filters, fiscal_period
 from tests.cohort_helpers import default_course, make_cohort
@@ -124,7 +124,7 @@ def test_account_deletion_keeps_published_totals(app):
     add_records(7, municipality=IKOMA, year=2025)
     db.session.commit()
     before = statistics.national_report(db.session, Filters(2025, "29"), now=jst(2026, 11, 27))
-    learning.delete_account(db.session, trainee, PASSWORD)
+    privacy.delete_account(db.session, trainee, PASSWORD)
     db.session.commit()
     assert db.session.get(User, trainee.id) is None
     after = statistics.national_report(db.session, Filters(2025, "29"), now=jst(2026, 11, 27))

@@ -19,6 +19,7 @@ from app.models import (
     PendingRegistration,
     Role,
     Sex,
+    TextSize,
     TokenPurpose,
     User,
 )
@@ -180,6 +181,13 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     if (problem := password_problem(new)) is not None:
         raise AccountError(problem)
     _set_new_password(session, user, new)
+
+
+def set_preferences(session: Session, user: User, *, text_size: TextSize, is_furigana_on: bool) -> None:
+    """The reading preferences every page follows: text size and furigana."""
+    user.text_size = text_size
+    user.is_furigana_on = is_furigana_on
+    session.flush()
 
 
 def _set_new_password(session: Session, user: User, new: str) -> None:

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Membership, Role, User
+from app.services.accounts import privacy
 from app.services.infra import audit
-from app.services.learning import learning
 
 
 class UserAdminError(Exception):
@@ -72,7 +72,7 @@ def delete_account(session: Session, user: User, *, actor: User, ip: str | None 
     if user.role is Role.ADMIN:
         raise UserAdminError("admin")
     user_id = user.id
-    learning.erase_account(session, user, action="user.delete_by_admin", actor_id=actor.id, ip=ip)
+    privacy.erase_account(session, user, action="user.delete_by_admin", actor_id=actor.id, ip=ip)
     return user_id
 
 

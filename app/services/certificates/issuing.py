@@ -218,7 +218,8 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
 
 
 def on_enrolment_completed(session: Session, enrolment: Enrolment) -> None:
-    """learning.on_completed hook: issue in the same transaction as the completion."""
+    """Issue in the same transaction as the completion (learning's completion calls this), and note
+    the certificate for the e-mail sent after commit."""
     cert = issue_for_enrolment(session, enrolment)
     session.info.setdefault("certificates_issued", []).append(cert.id)
 

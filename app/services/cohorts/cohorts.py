@@ -30,7 +30,8 @@ from app.models.base import utcnow
 from app.services.accounts.accounts import normalise_email
 from app.services.certificates import issuing
 from app.services.infra import audit
-from app.services.learning import learning
+from app.services.learning import enrolling, progress
+from app.services.learning.errors import LearningError
 
 JST = ZoneInfo("Asia/Tokyo")
 # No 0/O, 1/I/L: the code is read off a poster and typed on a phone.
@@ -203,7 +204,7 @@ def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None =
 
     Raises CohortError('closed' | 'full' | 'other_cohort' | 'not_published')."""
     invitation = pending_invitation_for(session, cohort, user)
-    existing = learning.enrolment_for(session, user, cohort.course)
+    existing = enrolling.enrolment_for(session, user, cohort.course)
     if existing is not None and existing.cohort_id == cohort.id:
         _answer(invitation, InvitationStatus.ACCEPTED, now)
         return Joined(existing, is_new=False)
@@ -217,8 +218,8 @@ def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None =
     if invitation is None and cohort.capacity is not None and seats_taken(session, cohort) >= cohort.capacity:
         raise CohortError("full")
     try:
-        enrolment = learning.enrol(session, user, cohort.course, cohort_id=cohort.id)
-    except learning.LearningError as error:
+        enrolment = enrolling.enrol(session, user, cohort.course, cohort_id=cohort.id)
+    except LearningError as error:
         raise CohortError(error.code) from error
     if enrolment.cohort_id != cohort.id:  # joined another cohort of the course at the same moment
         raise CohortError("other_cohort", enrolment.cohort_id)
@@ -395,9 +396,9 @@ def record_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int]
             except IntegrityError:
                 pass  # another coordinator recorded the same person at the same moment
         try:
-            if learning.record_attendance(session, enrolment, now=now):
+            if progress.record_attendance(session, enrolment, now=now):
                 result.completed += 1
-        except learning.LearningError as error:
+        except LearningError as error:
             if error.code != "attendance_not_allowed":
                 raise CohortError(error.code) from error
             result.not_allowed = True

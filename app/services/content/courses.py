@@ -20,7 +20,7 @@ from app.services.content.bundle import Bundle, check_bundle
 from app.services.content.errors import ArchiveError, ContentError
 from app.services.content.render import plain_title, render_bundle
 from app.services.infra import audit, cache
-from app.services.learning import learning
+from app.services.learning import progress
 
 # Maps (version id, bundle path) to the URL that serves the file.
 AssetUrlFor = Callable[[int, str], str]
@@ -175,7 +175,7 @@ def publish(session: Session, version: ContentVersion, *, actor: User | None) ->
                  target_id=version.id, course=course.slug, number=version.number, previous_version_id=previous)
     session.flush()
     # Stored progress figures follow the live version at once, so reports never lag behind it.
-    learning.refresh_course_progress(session, course)
+    progress.refresh_course_progress(session, course)
 
 
 def import_defaults(session: Session, *, asset_url_for: AssetUrlFor, root: Path = DEFAULT_BUNDLES) -> list[ImportResult]:

@@ -1,6 +1,8 @@
-"""Learning: enrolment, lesson progress, quiz and survey answers, completion (``learning``) and
-grading of quiz answers (``grading``).
+"""Learning: what a learner does in a course. ``enrolling`` (courses open to them, the live version,
+enrolments), ``progress`` (lessons done, figures, completion online or by attendance),
+``quizzes`` (attempts and submission, graded by ``grading``), ``surveys``, ``reflections`` (a
+lesson's private 個人ワーク), and ``errors`` (LearningError).
 
-May import ``infra`` only; certificates and statistics react to completion through the hook that
-``create_app`` connects.
+May import ``infra``, ``certificates`` and ``statistics``: completing an enrolment issues its
+certificate and counts the supporter in the same transaction (``progress.completion_effects``).
 """

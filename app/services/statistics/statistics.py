@@ -1,17 +1,18 @@
 """National statistics of つながりサポーター: how many, where, who, how, and when.
 
 A supporter is a completed enrolment. Each completion writes one anonymous SupporterRecord in the
-same transaction (`record_completion`, a learning.on_completed hook) with the values of that
-moment: the area the trainee lives in (pupils: their school's area), age band, sex, the course's
-audience, the mode of the cohort they completed in (no cohort: オンデマンド self-study) and the fiscal
-quarter. Reading one narrow table keeps national figures a few GROUP BY queries over indexed
-columns whatever the number of trainees, and deleting an account (learning.delete_account, the
-retention job) only cuts the record's link to the enrolment: the counts already published stay.
+same transaction (`record_completion`, called by learning.progress.completion_effects) with the
+values of that moment: the area the trainee lives in (pupils: their school's area), age band, sex,
+the course's audience, the mode of the cohort they completed in (no cohort: オンデマンド self-study)
+and the fiscal quarter. Reading one narrow table keeps national figures a few GROUP BY queries over
+indexed columns whatever the number of trainees, and deleting an account
+(accounts.privacy.erase_account: by its owner, an admin or the retention job) only cuts the
+record's link to the enrolment: the counts already published stay.
 A trainee who moves later is still counted where they lived when they completed, as the
 認知症サポーター figures are counted where the course was taken.
 
-Data loaded in bulk without the hook (a migration, a benchmark seed, a restore of old data)
-gets its records from `backfill()`, one INSERT ... SELECT (`flask statistics backfill`).
+Data loaded in bulk without going through learning's completion (a migration, a benchmark seed, a
+restore of old data) gets its records from `backfill()`, one INSERT ... SELECT (`flask statistics backfill`).
 """
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def _area_of(session: Session, user: User) -> tuple[str | None, str | None]:
 
 
 def record_completion(session: Session, enrolment: Enrolment) -> SupporterRecord | None:
-    """learning.on_completed hook: count the new supporter once; None if already counted."""
+    """Count the new supporter once (learning's completion calls this); None if already counted."""
     if enrolment.completed_at is None:
         return None
     if session.scalar(sa.select(SupporterRecord.id).where(SupporterRecord.enrolment_id == enrolment.id)) is not None:

@@ -1,0 +1,210 @@
+"""Progress: lessons done, the resume link, the stored figures, and completion (online or by
+attendance) with its effects: the certificate and the supporter count (`completion_effects`).
+
+Progress figures are stored on the enrolment and updated in the same transaction as the step
+that changes them, so reports read them instead of recomputing per learner. Completion is set by a
+conditional UPDATE on the enrolment row locked first, so two racing requests complete it once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.models import CompletedVia, ContentVersion, Course, Enrolment, LessonProgress, QuizAttempt
+from app.models.base import utcnow
+from app.services.certificates import issuing
+from app.services.infra import audit
+from app.services.infra.upsert import insert_ignore
+from app.services.learning import enrolling
+from app.services.learning.errors import LearningError
+from app.services.statistics import statistics
+
+# --- lessons -------------------------------------------------------------------------------------
+
+def done_keys(session: Session, enrolment: Enrolment | None) -> set[str]:
+    if enrolment is None:
+        return set()
+    return set(session.scalars(sa.select(LessonProgress.lesson_key)
+                               .where(LessonProgress.enrolment_id == enrolment.id)))
+
+
+def note_visit(session: Session, enrolment: Enrolment, key: str) -> bool:
+    """Remember the lesson last opened, for the resume link; True when that changed it."""
+    if enrolment.last_lesson_key != key:
+        enrolment.last_lesson_key = key
+        session.flush()
+        return True
+    return False
+
+
+def resume_key(version: ContentVersion, enrolment: Enrolment | None, done: set[str]) -> str | None:
+    """The lesson to continue with: the last one opened if not yet done, else the first not done."""
+    keys = [lesson.key for lesson in version.lessons]
+    if not keys:
+        return None
+    if enrolment is not None and enrolment.last_lesson_key in keys and enrolment.last_lesson_key not in done:
+        return enrolment.last_lesson_key
+    return next((k for k in keys if k not in done), None)
+
+
+def minutes_left(version: ContentVersion, done: set[str]) -> int:
+    required = set(version.required_lesson_keys)
+    return sum(lesson.minutes for lesson in version.lessons if lesson.key in required and lesson.key not in done)
+
+
+def complete_lesson(session: Session, enrolment: Enrolment, version: ContentVersion, key: str,
+                    now: datetime | None = None) -> bool:
+    """Mark a lesson of `version` done (idempotent); True when it was not done before.
+
+    The last lesson due completes the enrolment, with its effects (`completion_effects`)."""
+    if version.course_id != enrolment.course_id or enrolling.lesson_in(version, key) is None:
+        raise LearningError("unknown_lesson")
+    now = now or utcnow()
+    enrolment = enrolling.locked(session, enrolment)
+    added = insert_ignore(session, LessonProgress,
+                           {"enrolment_id": enrolment.id, "lesson_key": key, "completed_at": now},
+                           ["enrolment_id", "lesson_key"])
+    enrolment.last_lesson_key = key
+    refresh_figures(session, enrolment, version)
+    complete_if_due(session, enrolment, version, now)
+    return added
+
+
+# --- figures and completion ----------------------------------------------------------------------
+
+def _figures_version(session: Session, enrolment: Enrolment, live: ContentVersion) -> ContentVersion:
+    # A completed enrolment keeps the figures of the version it was completed in.
+    if enrolment.completed_version_id is not None:
+        return session.get(ContentVersion, enrolment.completed_version_id)
+    return live
+
+
+def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
+    """Recount the stored figures from the rows of this enrolment (one query of indexed subqueries,
+    then one UPDATE: a quiz submission that completes the course runs this twice)."""
+    version = _figures_version(session, enrolment, live)
+    required = version.required_lesson_keys
+    done = (sa.select(sa.func.count()).select_from(LessonProgress)
+            .where(LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_key.in_(required))
+            .scalar_subquery()) if required else sa.literal(0)
+    submitted = sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
+                                             QuizAttempt.submitted_at.is_not(None))
+    best = submitted.with_only_columns(sa.func.max(QuizAttempt.score)).scalar_subquery()
+    latest = submitted.with_only_columns(QuizAttempt.score).order_by(QuizAttempt.number.desc()).limit(1) \
+        .scalar_subquery()
+    passed = submitted.where(QuizAttempt.is_passed.is_(True)) \
+        .with_only_columns(sa.func.min(QuizAttempt.submitted_at)).scalar_subquery()
+    figures = session.execute(sa.select(done, best, latest, passed)).one()
+    enrolment.lessons_required = len(required)
+    enrolment.lessons_done, enrolment.best_score, enrolment.latest_score, enrolment.quiz_passed_at = figures
+    session.flush()
+
+
+def complete_if_due(session: Session, enrolment: Enrolment, version: ContentVersion, now: datetime) -> bool:
+    if enrolment.completed_at is not None:
+        return False
+    lessons_ok = enrolment.lessons_done >= enrolment.lessons_required
+    # A self-check quiz is offered and scored but never holds completion back.
+    quiz_ok = not version.is_quiz_required or enrolment.quiz_passed_at is not None
+    if lessons_ok and quiz_ok:
+        return _mark_completed(session, enrolment, version, CompletedVia.ONLINE, now)
+    return False
+
+
+def _mark_completed(session: Session, enrolment: Enrolment, version: ContentVersion, via: CompletedVia,
+                    now: datetime) -> bool:
+    """Set the completion once: a conditional UPDATE, so two racing requests complete it once."""
+    session.flush()
+    done = session.execute(
+        sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+        .values(completed_at=now, completed_version_id=version.id, completed_via=via, updated_at=now)
+        .execution_options(synchronize_session=False))
+    session.refresh(enrolment)
+    if done.rowcount != 1:
+        return False
+    refresh_figures(session, enrolment, version)
+    audit.record(session, "enrolment.completed", actor_id=enrolment.user_id, target_type="enrolment",
+                 target_id=enrolment.id, version_id=version.id, via=via.value)
+    completion_effects(session, enrolment)
+    session.flush()
+    return True
+
+
+def completion_effects(session: Session, enrolment: Enrolment) -> None:
+    """What completing an enrolment brings, once, in the completion's own transaction: its
+    certificate is issued and the new supporter counted for the statistics. An exception here
+    rolls the completion back too, so a completed enrolment never lacks either."""
+    issuing.on_enrolment_completed(session, enrolment)
+    statistics.record_completion(session, enrolment)
+
+
+# --- completion by attendance, progress after a new version ---------------------------------------
+
+def record_attendance(session: Session, enrolment: Enrolment, now: datetime | None = None) -> bool:
+    """Complete an enrolment by attending an in-person session, where the course allows it.
+
+    For the coordinator side (cohorts); True when this call completed the enrolment, with its
+    effects (`completion_effects`)."""
+    version = enrolling.live_version(session, enrolment.course)
+    if version is None:
+        raise LearningError("not_published")
+    if not version.meta["completion"].get("attendance_replaces_lessons"):
+        raise LearningError("attendance_not_allowed")
+    enrolment = enrolling.locked(session, enrolment)
+    if enrolment.completed_at is not None:
+        return False
+    return _mark_completed(session, enrolment, version, CompletedVia.ATTENDANCE, now or utcnow())
+
+
+def refresh_course_progress(session: Session, course: Course) -> int:
+    """Recount lessons for every enrolment not yet completed, after a new version goes live.
+
+    Two UPDATE statements whatever the number of learners; returns the rows touched."""
+    version = enrolling.live_version(session, course)
+    if version is None:
+        return 0
+    required = version.required_lesson_keys
+    done = (sa.select(sa.func.count()).select_from(LessonProgress)
+            .where(LessonProgress.enrolment_id == Enrolment.id, LessonProgress.lesson_key.in_(required))
+            .scalar_subquery()) if required else sa.literal(0)
+    result = session.execute(
+        sa.update(Enrolment).where(Enrolment.course_id == course.id, Enrolment.completed_at.is_(None))
+        .values(lessons_done=done, lessons_required=len(required), updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    session.expire_all()
+    return result.rowcount
+
+
+# --- figures for tests and checks ----------------------------------------------------------------
+
+FIGURES = ("lessons_done", "lessons_required", "best_score", "latest_score", "quiz_passed_at", "completed_at",
+           "completed_version_id", "completed_via")
+
+
+def stored_figures(enrolment: Enrolment) -> dict:
+    return {name: getattr(enrolment, name) for name in FIGURES}
+
+
+def recompute_progress(session: Session, enrolment: Enrolment) -> dict:
+    """The figures computed from raw rows in Python, independently of the stored ones (tests)."""
+    session.refresh(enrolment)
+    version = (session.get(ContentVersion, enrolment.completed_version_id) if enrolment.completed_version_id
+               else enrolling.live_version(session, enrolment.course))
+    done = done_keys(session, enrolment)
+    required = version.required_lesson_keys
+    submitted = list(session.scalars(sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
+                                                                 QuizAttempt.submitted_at.is_not(None))
+                                     .order_by(QuizAttempt.number)))
+    passed = [a.submitted_at for a in submitted if a.is_passed]
+    return {
+        "lessons_done": len([k for k in required if k in done]),
+        "lessons_required": len(required),
+        "best_score": max((a.score for a in submitted), default=None),
+        "latest_score": submitted[-1].score if submitted else None,
+        "quiz_passed_at": min(passed) if passed else None,
+        "completed_at": enrolment.completed_at,
+        "completed_version_id": enrolment.completed_version_id,
+        "completed_via": enrolment.completed_via,
+    }
