@@ -23,6 +23,7 @@ ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "accounts": {"infra", "learning"},
     "statistics": {"infra", "certificates"},
     "cohorts": {"infra", "accounts", "content", "learning", "certificates"},
+    "platform": {"infra", "organisations", "cohorts", "statistics", "certificates", "learning"},
     "demo": {"infra", "accounts", "organisations", "content", "learning", "certificates", "cohorts",
              "statistics"},
 }

@@ -11,10 +11,12 @@ from app.models.certificate import (
 )
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
+from app.models.directory import DirectoryAudience, DirectoryEntry, EntryStatus
 from app.models.login import LoginSession
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
 from app.models.participant_import import ParticipantImport
+from app.models.platform import MemberState, Platform, PlatformMember
 from app.models.progress import (
     CompletedVia,
     Enrolment,
@@ -72,6 +74,9 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "ParticipantImport",
+    "MemberState",
+    "Platform",
+    "PlatformMember",
     "PendingRegistration",
     "Prefecture",
     "Role",

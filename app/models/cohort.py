@@ -24,6 +24,8 @@ class CohortMode(enum.Enum):
 
 class Cohort(db.Model):
     __tablename__ = "cohort"
+    # The public session finder reads upcoming public cohorts by start time.
+    __table_args__ = (sa.Index("ix_cohort_is_public_starts_at", "is_public", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
@@ -41,6 +43,8 @@ class Cohort(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 公開: listed in the public session finder and its feeds; off unless a coordinator turns it on.
+    is_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship()
     course: Mapped[Course] = relationship()
