@@ -11,6 +11,7 @@ from app.models.certificate import (
 )
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
+from app.models.evaluation import EvaluationPair
 from app.models.directory import DirectoryAudience, DirectoryEntry, EntryStatus
 from app.models.login import LoginSession
 from app.models.municipality import Municipality, Prefecture
@@ -56,6 +57,7 @@ __all__ = [
     "ContentVersion",
     "Course",
     "Lesson",
+    "EvaluationPair",
     "AgeBand",
     "AuditEvent",
     "CompletedVia",

@@ -13,6 +13,7 @@ from pathlib import Path
 from .checks.collector import Collector
 from .checks.course import check_course
 from .checks.cross import cross_check
+from .checks.evaluation import check_evaluation
 from .checks.files import (
     ALLOWED_EXTENSIONS,
     IGNORED_NAMES,
@@ -86,6 +87,7 @@ def check_bundle(path: str | os.PathLike[str]) -> CheckResult:
     lessons = check_lessons(c, course)
     quiz = check_quiz(c, course)
     survey = check_survey(c)
+    evaluation = check_evaluation(c)
     if course is not None and refs is not None:
         cross_check(c, course, refs, lessons, quiz, survey)
     c.errors.extend(check_sources(c.texts))
@@ -97,5 +99,5 @@ def check_bundle(path: str | os.PathLike[str]) -> CheckResult:
     digest = hashlib.sha256()
     for rel in sorted(c.raw):
         digest.update(rel.encode() + b"\0" + hashlib.sha256(c.raw[rel]).digest())
-    bundle = Bundle(course, lessons, quiz, survey, files, digest.hexdigest())
+    bundle = Bundle(course, lessons, quiz, survey, files, digest.hexdigest(), evaluation)
     return CheckResult(bundle, [], warnings)

@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.services.content.archive import Limits, extract_zip_safely
 from app.services.content.bundle import Bundle, check_bundle
 from app.services.content.errors import ArchiveError, ContentError
-from app.services.content.render import plain_title, render_bundle
+from app.services.content.render import plain_title, render_bundle, render_inline
 from app.services.infra import audit, cache
 from app.services.learning import progress
 
@@ -119,6 +119,12 @@ def _store_version(session: Session, course: Course, bundle: Bundle, actor: User
         "survey": meta.survey,
         "furigana_grade": meta.furigana_grade,
     }
+    if bundle.evaluation is not None:  # the self-assessment (evaluation.yaml), asked before and after
+        e = bundle.evaluation
+        version.meta["evaluation"] = {
+            "scale": e.scale, "faces": e.faces, "followup": e.followup,
+            "labels_html": [render_inline(label, meta) for label in e.labels],
+            "items": [{"id": item.id, "text_html": render_inline(item.text, meta)} for item in e.items]}
     if bundle.quiz is not None:
         questions = []
         for q in bundle.quiz.questions:

@@ -126,6 +126,25 @@ class Survey:
 
 
 @dataclass
+class EvaluationItem:
+    """A self-assessment statement (evaluation.yaml)."""
+
+    id: str
+    text: str  # inline Markdown
+
+
+@dataclass
+class Evaluation:
+    """evaluation.yaml: statements answered before and after the course on one scale."""
+
+    scale: int  # 4 or 5 points
+    labels: list[str]  # one per point, lowest first
+    items: list[EvaluationItem]
+    faces: bool = False  # show the points as faces (children)
+    followup: bool = True  # offer the follow-up e-mail about three months later
+
+
+@dataclass
 class Bundle:
     """A checked course bundle."""
 
@@ -135,6 +154,7 @@ class Bundle:
     survey: Survey | None
     files: dict[str, bytes]  # images/ and media/ files by bundle path
     digest: str  # sha256 over every file: equal digests mean identical bundles
+    evaluation: Evaluation | None = None
 
     def lesson(self, lesson_id: str) -> Lesson | None:
         """The lesson with this id, if any."""

@@ -32,7 +32,7 @@ def _location_ok(rel: str) -> bool:
     if len(parts) == 1:
         # Top level: the three YAML files, plus README-style notes for authors (ignored).
         stem = os.path.splitext(parts[0])[0]
-        return (stem in ("course", "quiz", "survey") and ext in (".yaml", ".yml")) or ext in (
+        return (stem in ("course", "quiz", "survey", "evaluation") and ext in (".yaml", ".yml")) or ext in (
             ".md",
             ".txt",
         )
