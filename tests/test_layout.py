@@ -17,15 +17,16 @@ BLUEPRINTS = ("admin", "auth", "coordinate", "learn", "public")
 ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "infra": set(),
     "organisations": {"infra"},
-    "learning": {"infra", "certificates", "statistics"},
+    "learning": {"infra", "certificates", "statistics", "directory"},
     "certificates": {"infra"},
     "content": {"infra", "learning"},
     "accounts": {"infra", "learning"},
     "statistics": {"infra", "certificates"},
     "cohorts": {"infra", "accounts", "content", "learning", "certificates"},
     "platform": {"infra", "organisations", "cohorts", "statistics", "certificates", "learning"},
+    "directory": {"infra", "organisations", "content", "platform"},
     "demo": {"infra", "accounts", "organisations", "content", "learning", "certificates", "cohorts",
-             "statistics"},
+             "statistics", "directory"},
 }
 # Service modules that may import Flask itself (never request globals): hooks into responses.
 FLASK_ALLOWED = {"app.services.infra.memory"}
@@ -137,6 +138,22 @@ def test_other_domains_are_used_only_through_public_names():
     assert bad == []
 
 
+def _blueprint(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) >= 2 and parts[0] == "app" and parts[1] in BLUEPRINTS else None
+
+
+def _cross_blueprint_imports(imports: list[Import]) -> list[str]:
+    """Imports from one blueprint into another: what two blueprints share lives in app/web (or app/forms.py)."""
+    return [_where(imp) for imp in imports
+            if (source := _blueprint(imp.source)) and (target := _blueprint(imp.target)) and source != target]
+
+
+def test_no_blueprint_imports_another():
+    imports = [imp for blueprint in BLUEPRINTS for imp in _all_imports(APP / blueprint)]
+    assert _cross_blueprint_imports(imports) == []
+
+
 def test_the_checks_catch_what_they_are_meant_to():
     """Fed made-up imports, each rule reports them (so an empty answer above means something)."""
     fake = [Import("app.services.learning.fake", "app.learn.views", ("lesson",), 1),
@@ -144,6 +161,11 @@ def test_the_checks_catch_what_they_are_meant_to():
             Import("app.services.learning.fake", "app.services.cohorts.cohorts", ("attend",), 3)]
     assert len(_service_layer_breaches(fake)) == 2
     assert _undeclared_domain_edges(fake) == [_where(fake[2])]
+    crossing = [Import("app.coordinate.present", "app.learn.views", ("NATIONAL_PORTAL",), 1),
+                Import("app.admin.certificates", "app.coordinate", ("bp",), 2),
+                Import("app.learn.views", "app.learn.forms", ("ReflectionForm",), 3),
+                Import("app.learn.views", "app.web.pdf", ("pdf_response",), 4)]
+    assert _cross_blueprint_imports(crossing) == [_where(crossing[0]), _where(crossing[1])]
 
 
 def test_template_filters_are_registered_by_create_app_not_by_a_blueprint():
