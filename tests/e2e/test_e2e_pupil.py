@@ -1,70 +1,185 @@
-"""Journey (b): a pupil logs in with class code, number and password and reads the children's
-course with furigana, in the children's theme."""
+"""Journey (b): a pupil of the demo school logs in with the class code, number and password that
+`flask demo` prints, on a 375 px phone, and reads the children's course to its certificate: every
+word on the way has furigana above grade 4, in the children's theme."""
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.e2e.browser import ARTIFACTS, Journey
+from tests.web.test_pupil_furigana import unreadable
 
-def test_pupil_reads_the_childrens_course_with_furigana(new_journey, live):
-    j = new_journey("pupil", viewport={"width": 1024, "height": 768})
+PHONE = 375
+GRADE = 4  # the children's course's furigana_grade
+SHOTS = Path("/tmp/artifacts/pupil")  # the four pages a person looks at after a run
+PUPIL_LINE = re.compile(r"pupil\s+class code: (\w+)\s+number: (\d+)\s+password: (\w+)")
+# Text as a reader sees it, without the readings (Playwright's text matching includes <rt>).
+PLAIN_TEXT = "e => { const c = e.cloneNode(true); c.querySelectorAll('rt, rp').forEach(n => n.remove());" \
+             " return c.textContent.replace(/\\s+/g, ' ').trim(); }"
+
+
+def demo_pupil(live) -> dict:
+    """Run `flask demo` on the journey's database, as `make run` does, and read the pupil's login."""
+    from app.extensions import db
+
+    app = live.app()
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["demo"])
+        db.session.remove()
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    code, number, password = PUPIL_LINE.search(result.output).groups()
+    return {"code": code, "number": number, "password": password}
+
+
+def children_answers(live) -> dict[str, list[str]]:
+    from app.extensions import db
+    from app.models import Course
+
+    app = live.app()
+    with app.app_context():
+        course = db.session.scalar(sa.select(Course).where(Course.slug == "tsunagari-children"))
+        right = {q["id"]: [str(a) for a in q["answer"]] for q in course.live_version.quiz["questions"]}
+        db.session.remove()
+        db.engine.dispose()
+    return right
+
+
+def plain(locator) -> str:
+    return locator.evaluate(PLAIN_TEXT)
+
+
+def readable(j: Journey, label: str, keep: str | None = None) -> None:
+    """Check the page (axe, layout, console), fail on kanji above the grade without ruby, and keep
+    the screenshot under SHOTS when asked."""
+    expect(j.page.locator("body")).to_contain_class("theme-children")
+    assert unreadable(j.page.content(), GRADE) == [], f"{label}: kanji above grade {GRADE} without furigana"
+    j.check(label)
+    if keep:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / j.name / f"{j.step:02d}-{label}.png"
+        shutil.copy(shot, SHOTS / f"{keep}.png")
+
+
+def lesson_text_px(j: Journey) -> float:
+    return j.page.evaluate("parseFloat(getComputedStyle(document.querySelector('.lesson-body p')).fontSize)")
+
+
+def set_preferences(j: Journey, *, size: str | None = None, furigana: bool | None = None) -> None:
+    """The reading preferences at the foot of a lesson, in the pupils' words."""
+    page = j.page
+    prefs = page.locator(".reading-prefs")
+    prefs.locator("summary").click()
+    if size:
+        prefs.get_by_label(size, exact=True).check()
+    if furigana is not None:
+        prefs.get_by_label("ふりがなをつける").set_checked(furigana)
+    prefs.get_by_role("button", name="これにする").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    assert plain(page.locator(".flash-success")) == "表示を変えました。"
+
+
+def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live):
+    pupil = demo_pupil(live)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    j = new_journey("pupil", viewport={"width": PHONE, "height": 740}, max_width=PHONE)
     page = j.page
     page.goto("/pupil-login")
-    expect(page.locator("body")).to_contain_class("theme-children")
     expect(page.locator("h1 ruby rt").first).to_be_visible()
-    j.check("pupil-login")
+    readable(j, "pupil-login")
     # As a child types from the card: lower case, with a space.
-    code = live.pupil["code"]
+    code = pupil["code"]
     page.fill("#class_code", f"{code[:3].lower()} {code[3:].lower()}")
-    page.fill("#number", str(live.pupil["number"]))
-    page.fill("#password", live.pupil["password"])
+    page.fill("#number", pupil["number"])
+    page.fill("#password", pupil["password"])
     page.get_by_role("button", name="ログイン").click()
-    expect(page.locator("h1")).to_contain_text("つながり")
+
+    # The pupil's home: the children's course, its title with the author's furigana.
     assert "/courses/" in page.url, page.url
-    # The course title carries its own furigana (講座 is above grade 4), as on the certificate.
     expect(page.locator("h1 ruby rt")).to_have_text("こうざ")
-    # What to do in immediate danger is on the course page before any lesson.
     expect(page.locator(".description")).to_contain_text("119")
-    expect(page.locator("body")).to_contain_class("theme-children")
-    j.check("children-course")
-    page.get_by_role("button", name="受講をはじめる").click()
+    # The site's name in the header has its reading too (講座 is above grade 4).
+    expect(page.locator(".brand ruby rt")).to_have_text("こうざ")
+    readable(j, "home", keep="home")
+    page.get_by_role("button", name="はじめる").click()
+
     lessons = 0
     while "/lessons/" in page.url:
         lessons += 1
-        expect(page.locator("body")).to_contain_class("theme-children")
-        # Furigana is on for pupils: <ruby> in the lesson text, its reading shown above the kanji.
         ruby = page.locator(".lesson-body ruby")
         assert ruby.count() > 0, f"no furigana in {page.url}"
         expect(ruby.first.locator("rt")).to_be_visible()
         box_base, box_rt = ruby.first.bounding_box(), ruby.first.locator("rt").bounding_box()
         assert box_rt["y"] < box_base["y"] + box_base["height"] / 2, "the reading is not above the kanji"
-        j.check(f"lesson-{lessons}")
+        assert plain(page.locator(".progress-text")).startswith(f"おわったレッスン {lessons - 1} / 4")
+        readable(j, f"lesson-{lessons}", keep="lesson" if lessons == 1 else None)
         if lessons in (1, 3):
             # Immediate danger, in the pupils' words: 119 / 110, even with no adult nearby.
             section = page.locator(".lesson-body h2", has_text="いま、あぶないとき")
             expect(section).to_be_visible()
-            body = page.locator(".lesson-body")
-            expect(body).to_contain_text("119")
-            expect(body).to_contain_text("110")
-            expect(body).to_contain_text("近くに大人がいなくても")
+            body = plain(page.locator(".lesson-body"))
+            assert "119" in body and "110" in body and "近くに大人がいなくても" in body
         if lessons == 3:
             # The human-rights line is named with "110番" but said plainly not to be the police.
-            expect(page.locator(".lesson-body li", has_text="0120-007-110").locator("xpath=..")).to_contain_text(
-                "ではありません")
-            expect(page.locator(".lesson-body")).to_contain_text("大人にもかならず知らせて")
+            assert "ではありません" in plain(page.locator(".lesson-body li", has_text="0120-007-110").locator("xpath=.."))
+            assert "大人にもかならず知らせて" in plain(page.locator(".lesson-body"))
         if lessons == 1:
-            # The reading preferences: furigana off hides the readings, on shows them again.
-            page.locator(".reading-prefs summary").click()
-            page.get_by_label("ふりがなを表示する").uncheck()
-            page.get_by_role("button", name="表示を変える").click()
+            # Furigana off hides the readings of the lesson and of the page around it; on again.
+            set_preferences(j, furigana=False)
             expect(page.locator(".lesson-body ruby rt").first).to_be_hidden()
+            assert page.locator(".brand ruby").count() == 0
             j.check("lesson-1-furigana-off")
-            page.locator(".reading-prefs summary").click()
-            page.get_by_label("ふりがなを表示する").check()
-            page.get_by_role("button", name="表示を変える").click()
+            set_preferences(j, furigana=True)
             expect(page.locator(".lesson-body ruby rt").first).to_be_visible()
-        page.get_by_role("button", name="このレッスンを完了").click()
+            # The text size choices really change the lesson text; pupils start at 大きい, and the
+            # children's theme is larger than the adults' 18.9 px even at ふつう.
+            sizes = {}
+            for size in ("ふつう", "大きい", "とても大きい"):
+                set_preferences(j, size=size)
+                sizes[size] = lesson_text_px(j)
+            assert sizes["ふつう"] < sizes["大きい"] < sizes["とても大きい"], sizes
+            assert sizes["ふつう"] > 18.9, f"the children's theme is not larger than the adults': {sizes}"
+            j.check("lesson-1-text-xlarge")
+            set_preferences(j, size="大きい")
+        page.get_by_role("button", name="このレッスンをおわる").click()
         expect(page.locator(".flash-success")).to_be_visible()
     assert lessons == 4, f"read {lessons} lessons"
+
+    # The quiz, answered right; its result; the course page says it is done.
     assert "/quiz" in page.url, page.url
-    j.check("children-quiz")
+    readable(j, "quiz", keep="quiz")
+    page.get_by_role("button", name="テストをはじめる").click()
+    readable(j, "attempt")
+    for qid, values in children_answers(live).items():
+        for value in values:
+            page.locator(f'input[name="q-{qid}"][value="{value}"]').check()
+    page.get_by_role("button", name="答えを送る").click()
+    expect(page.locator(".result-banner.passed")).to_be_visible()
+    assert "よくできました" in plain(page.locator(".result-banner"))
+    readable(j, "attempt-passed")
+    page.locator(".result-banner a.button").click()
+    expect(page.locator(".done-banner")).to_be_visible()
+    assert "よくがんばりました" in plain(page.locator(".done-banner"))
+    readable(j, "course-completed")
+
+    # The certificate: on my page, and the PDF itself (kept as a picture of its first page).
+    page.goto("/my#certificates")
+    expect(page.locator(".my-certificates li").first).to_be_visible()
+    readable(j, "certificate", keep="certificate")
+    with page.expect_download() as download:
+        page.locator('.my-certificates a[href$=".pdf"]').first.click()
+    pdf = SHOTS / "certificate.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(SHOTS / "certificate-pdf")],
+                   check=True)
+
+    # An error page in the pupil's session speaks the same way.
+    page.goto("/courses/no-such-course")
+    readable(j, "not-found")
     j.write_report()
