@@ -25,6 +25,7 @@ ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "cohorts": {"infra", "accounts", "content", "learning", "certificates"},
     "platform": {"infra", "organisations", "cohorts", "statistics", "certificates", "learning"},
     "directory": {"infra", "organisations", "content", "platform"},
+    "evaluation": {"infra", "learning", "statistics", "content", "organisations", "platform"},
     "demo": {"infra", "accounts", "organisations", "content", "learning", "certificates", "cohorts",
              "statistics", "directory"},
 }
