@@ -217,7 +217,7 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
     return cert
 
 
-def on_enrolment_completed(session: Session, enrolment: Enrolment) -> None:
+def issue_on_completion(session: Session, enrolment: Enrolment) -> None:
     """Issue in the same transaction as the completion (learning's completion calls this), and note
     the certificate for the e-mail sent after commit."""
     cert = issue_for_enrolment(session, enrolment)

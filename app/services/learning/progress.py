@@ -136,7 +136,7 @@ def completion_effects(session: Session, enrolment: Enrolment) -> None:
     """What completing an enrolment brings, once, in the completion's own transaction: its
     certificate is issued and the new supporter counted for the statistics. An exception here
     rolls the completion back too, so a completed enrolment never lacks either."""
-    issuing.on_enrolment_completed(session, enrolment)
+    issuing.issue_on_completion(session, enrolment)
     statistics.record_completion(session, enrolment)
 
 
