@@ -11,8 +11,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from flask import abort
 import sqlalchemy as sa
+from flask import abort
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
@@ -252,3 +252,28 @@ def test_adult_pages_are_unchanged(app):
     publish_bundle(DEFAULT_BUNDLES / "tsunagari-adult")
     page = app.test_client().get("/login").get_data(as_text=True)
     assert "<ruby>" not in page
+
+
+def test_the_grade_is_the_courses_and_pages_outside_a_course_use_grade_4(app, tmp_path):
+    import shutil
+
+    source = tmp_path / "grade6"
+    shutil.copytree(DEFAULT_BUNDLES / "tsunagari-children", source)
+    course_yaml = source / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    course_yaml.write_text(text.replace("furigana_grade: 4", "furigana_grade: 6"), encoding="utf-8")
+    version = publish_bundle(source)
+    assert version.meta["furigana_grade"] == 6
+    school = make_organisation(kind=OrganisationKind.SCHOOL, name=SCHOOL)
+    teacher = make_coordinator(school, email="teacher@example.jp")
+    school_class = pupils.create_class(db.session, school, name="6年1組", count=1, name_for=lambda n: f"{n}番",
+                                       actor=teacher)
+    pupils.pupils_of(db.session, school_class)[0].password_hash = generate_password_hash(
+        PUPIL_PASSWORD, method=pupils.PUPIL_HASH_METHOD)
+    db.session.commit()
+    client = app.test_client()
+    post_form(client, "/pupil-login", {"class_code": school_class.code, "number": "1", "password": PUPIL_PASSWORD})
+    menu = re.compile(r'<a href="/courses">(.*?)</a>')
+    # 講座: 講 is taught in grade 5, 座 in grade 6.
+    assert menu.search(client.get(f"/courses/{version.course.slug}").get_data(as_text=True)).group(1) == "講座"
+    assert menu.search(client.get("/my").get_data(as_text=True)).group(1).startswith("<ruby>講座")
