@@ -29,6 +29,7 @@ from app.services.accounts import accounts, privacy
 from app.services.accounts.accounts import AccountError
 from app.services.certificates import issuing
 from app.services.content import courses
+from app.services.evaluation import answers as evaluation
 from app.services.infra import audit, exports
 from app.services.learning import enrolling, progress, quizzes, reflections, surveys
 from app.services.learning.errors import LearningError
@@ -125,8 +126,10 @@ def course(slug: str):
 def enrol(slug: str):
     course, version = _course(slug)
     if ConfirmForm().validate_on_submit():
-        enrolling.enrol(db.session, current_user, course)
+        enrolment = enrolling.enrol(db.session, current_user, course)
         db.session.commit()
+        if evaluation.due(db.session, enrolment) is not None:  # optional; its page skips in one click
+            return redirect(url_for("learn.evaluation", slug=slug, phase="before"))
         first = version.lessons[0].key if version.lessons else None
         if first:
             return redirect(url_for("learn.lesson", slug=slug, key=first))
