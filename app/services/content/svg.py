@@ -64,7 +64,7 @@ class _Refused(Exception):
 
 
 class _SvgChecker:
-    def __init__(self, rel: str):
+    def __init__(self, rel: str) -> None:
         self.rel = rel
         self.errors: list[ContentError] = []
         self.parser = xml.parsers.expat.ParserCreate(encoding="utf-8", namespace_separator=" ")
@@ -124,7 +124,7 @@ class _SvgChecker:
 
     # -- refused outright ---------------------------------------------------------------------------
 
-    def _doctype(self, *_args) -> None:
+    def _doctype(self, *_args: object) -> None:
         self.position = (self.parser.CurrentLineNumber, None)  # expat's column here is past the name
         raise _Refused(
             "svg.doctype",
@@ -134,11 +134,11 @@ class _SvgChecker:
             "server). Delete the <!DOCTYPE ...> line.",
         )
 
-    def _entity(self, *_args) -> None:  # unreachable without a DOCTYPE; kept as a second lock
+    def _entity(self, *_args: object) -> None:  # unreachable without a DOCTYPE; kept as a second lock
         raise _Refused("svg.entity", "SVG にエンティティ宣言があります。削除してください。",
                        "The SVG declares entities. Remove them.")  # fmt: skip
 
-    def _external_entity(self, *_args) -> int:
+    def _external_entity(self, *_args: object) -> int:
         raise _Refused("svg.entity", "SVG が外部のエンティティを参照しています。削除してください。",
                        "The SVG refers to an external entity. Remove it.")  # fmt: skip
 
