@@ -17,13 +17,13 @@ from sqlalchemy import text
 
 from app.extensions import db, limiter
 from app.models import Asset, ContentVersion, Role
-from app.public import bp
+from app.public import bp, home
 from app.services.organisations import municipalities
 
 
 @bp.route("/")
 def index():
-    return render_template("public/index.html")
+    return render_template("public/index.html", **home.context(request.args))
 
 
 @bp.route("/healthz")
