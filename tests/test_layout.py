@@ -23,7 +23,7 @@ ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "accounts": {"infra", "learning"},
     "statistics": {"infra", "certificates"},
     "cohorts": {"infra", "accounts", "content", "learning", "certificates"},
-    "platform": {"infra", "organisations", "cohorts", "statistics", "certificates", "learning"},
+    "platform": {"infra", "organisations", "statistics", "certificates"},
     "directory": {"infra", "organisations", "content", "platform"},
     "evaluation": {"infra", "learning", "statistics", "content", "organisations", "platform"},
     "demo": {"infra", "accounts", "organisations", "content", "learning", "certificates", "cohorts",

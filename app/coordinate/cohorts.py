@@ -73,7 +73,8 @@ def _fields(form: CohortForm) -> cohorts.CohortFields:
         starts_at=cohorts.from_jst(day, start or dt.time(0, 0)) if day else None,
         ends_at=cohorts.from_jst(day, end) if day and end else None,
         venue=form.venue.data, meeting_url=form.meeting_url.data, capacity=form.capacity.data,
-        instructor_name=form.instructor_name.data, registration_deadline=cohorts.deadline_from_day(form.deadline.data))
+        instructor_name=form.instructor_name.data, registration_deadline=cohorts.deadline_from_day(form.deadline.data),
+        is_public=bool(form.is_public.data))
 
 
 def _fill(form: CohortForm, cohort: Cohort) -> None:
@@ -89,6 +90,7 @@ def _fill(form: CohortForm, cohort: Cohort) -> None:
     form.capacity.data = cohort.capacity
     form.instructor_name.data = cohort.instructor_name
     form.deadline.data = cohorts.jst(cohort.registration_deadline).date() if cohort.registration_deadline else None
+    form.is_public.data = cohort.is_public
 
 
 def join_url(cohort: Cohort) -> str:

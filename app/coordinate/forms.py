@@ -50,6 +50,7 @@ class CohortForm(FlaskForm):
     instructor_name = StringField(_l("講師の名前"), filters=[printable_text],
                                   validators=[Optional(), Length(max=60), PrintableName()])
     deadline = DateField(_l("申し込みの締め切り日（その日の23時59分まで。空欄なら締め切りなし）"), validators=[Optional()])
+    is_public = BooleanField(_l("「開催予定の講座をさがす」に載せて、だれでも申し込めるようにする"), default=False)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -96,6 +96,7 @@ class CohortFields:
     capacity: int | None = None
     instructor_name: str | None = None
     registration_deadline: dt.datetime | None = None
+    is_public: bool = False  # listed in the public session finder (app.services.platform.finder)
 
 
 def _apply(cohort: Cohort, fields: CohortFields) -> None:
@@ -109,6 +110,7 @@ def _apply(cohort: Cohort, fields: CohortFields) -> None:
     cohort.capacity = fields.capacity
     cohort.instructor_name = (fields.instructor_name or "").strip() or None
     cohort.registration_deadline = fields.registration_deadline
+    cohort.is_public = fields.is_public
 
 
 def create_cohort(session: Session, org: Organisation, fields: CohortFields, *, actor: User | None) -> Cohort:

@@ -2,6 +2,7 @@
 (``members``), the platform dashboard and 活動報告 (``dashboard``), and the public session finder with
 its feeds (``finder``).
 
-May import ``infra``, ``organisations``, ``cohorts``, ``statistics``, ``certificates`` and ``learning``;
-nothing imports this package except ``demo`` (and the support directory, which reads who is a member).
+May import ``infra``, ``organisations``, ``statistics`` and ``certificates`` only: the support directory
+reads who is a member, and learning imports the directory, so this package stays below cohorts and
+learning. Imported by ``directory`` and ``demo``.
 """
