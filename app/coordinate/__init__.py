@@ -6,4 +6,4 @@ from app.models import Role
 bp = Blueprint("coordinate", __name__)
 require_roles(bp, Role.COORDINATOR, Role.ADMIN)
 
-from app.coordinate import area, certificates, classes, cohorts, members, platforms, present, views  # noqa: E402,F401
+from app.coordinate import area, certificates, classes, cohorts, directory, members, platforms, present, views  # noqa: E402,F401

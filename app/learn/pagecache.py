@@ -193,6 +193,12 @@ def keep(html: str) -> None:
     cache.put((*key, session.get("csrf_token")), html.encode())
 
 
+def dont_keep() -> None:
+    """The page being rendered shows what the key does not cover (a town's つなぐ先 directory,
+    which its coordinators edit): it is not kept, so an edit shows at once."""
+    g.pop("page_key", None)
+
+
 def register(bp: Blueprint) -> None:
     """Must run before the blueprint's role guard is registered, so a hit skips loading the user."""
     bp.before_request(_lookup)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import join, opendata, privacy, sessions, verify, views  # noqa: E402,F401
+from app.public import directory, join, opendata, privacy, sessions, verify, views  # noqa: E402,F401

@@ -13,6 +13,10 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from app.models import Audience, ContentVersion, Course, Lesson
 from app.services.content.render import LOCAL_SUPPORT_PLACEHOLDER
 
 _PHONE_LABEL = "電話："
@@ -120,3 +124,23 @@ def lines_in(lesson_html: str) -> list[NationalLine]:
             seen.add(line.phone)
             unique.append(line)
     return unique
+
+
+def course_lines(session: Session, audience: Audience) -> list[NationalLine]:
+    """The national lines of the published course for `audience` whose live version has a lesson
+    with the local-support block (the first such course by slug); [] when there is none."""
+    stmt = (sa.select(Lesson.html)
+            .join(ContentVersion, ContentVersion.id == Lesson.version_id)
+            .join(Course, Course.live_version_id == ContentVersion.id)
+            .where(Course.audience == audience, Lesson.has_local_support.is_(True))
+            .order_by(Course.slug, Lesson.position).limit(1))
+    html = session.scalar(stmt)
+    return lines_in(html) if html else []
+
+
+def furigana_grade(session: Session, audience: Audience) -> int:
+    """The furigana grade of the live children's course (0 when none is published)."""
+    stmt = (sa.select(ContentVersion.meta).join(Course, Course.live_version_id == ContentVersion.id)
+            .where(Course.audience == audience).order_by(Course.slug).limit(1))
+    meta = session.scalar(stmt) or {}
+    return int(meta.get("furigana_grade") or 0)
