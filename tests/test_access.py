@@ -3,6 +3,7 @@
 A route added to the app without a row here fails `test_every_route_is_in_the_matrix`."""
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.jobs import wait_for_threads
-from app.models import BulkJob, CohortMode, JobStatus, ParticipantImport, Role, SchoolClass
+from app.models import BulkJob, CohortMode, DirectoryEntry, JobStatus, ParticipantImport, Role, SchoolClass
 from app.services.certificates import issuing
 from app.services.cohorts import cohorts
 from app.services.content import courses
@@ -89,8 +90,13 @@ def world(app):
         invitations[side] = cohorts.invite(db.session, cohort, email=f"invitee-{side}@example.jp", name="招待 さん",
                                            actor=colleague, lifetime=timedelta(days=7))
         cohorts_by_side[side] = cohort
+    # つなぐ先: one published entry in each town's directory.
+    entries = {side: DirectoryEntry(municipality_code=org.municipality_code, name=f"{org.name} 相談室", helps_with="相談",
+                                    audiences="anyone", is_remote_only=True, checked_on=dt.date(2026, 1, 1))
+               for side, org in (("own", own), ("other", other))}
+    db.session.add_all(entries.values())
     db.session.commit()
-    return {"own": own, "other": other, "users": users, "other_coordinator": other_coordinator,
+    return {"own": own, "other": other, "users": users, "entries": entries, "other_coordinator": other_coordinator,
             "colleague": colleague, "version": version, "attempts": attempts,
             "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils,
             "certificates": certificates, "other_certificate": other_certificate, "jobs": jobs,
@@ -142,6 +148,10 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = (world["certificates"][Role.TRAINEE] if in_scope else world["other_certificate"]).id
         elif arg == "template":
             values[arg] = "adult"
+        elif arg == "code":  # a municipality's つなぐ先 directory
+            values[arg] = org.municipality_code
+        elif arg == "entry_id":
+            values[arg] = world["entries"][side].id
         elif arg == "job_id":
             values[arg] = world["jobs"][side].id
         elif arg == "cohort_id":
