@@ -11,8 +11,8 @@ from app.models.certificate import (
 )
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
-from app.models.evaluation import EvaluationPair
 from app.models.directory import DirectoryAudience, DirectoryEntry, EntryStatus
+from app.models.evaluation import EvaluationPair
 from app.models.login import LoginSession
 from app.models.municipality import Municipality, Prefecture
 from app.models.organisation import Membership, Organisation, OrganisationKind
