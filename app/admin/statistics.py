@@ -21,7 +21,7 @@ from app.models import Audience
 from app.services.infra import audit, exports
 from app.services.organisations import municipalities
 from app.services.statistics import statistics as stats
-from app.services.statistics import statistics_tables
+from app.services.statistics import statistics_tables, tilemap
 from app.services.statistics.statistics import AGE_BANDS, MODES, SEXES, Filters, fiscal_year_label
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS
@@ -124,6 +124,7 @@ def statistics():
     report = stats.national_report(db.session, filters)
     return render_template("admin/statistics.html", form=form, report=report, prefectures=prefectures,
                            scope=_scope_line(report, prefectures), charts=_charts(report),
+                           area_picture=_area_picture(report),
                            threshold=current_app.config["SUPPRESSION_THRESHOLD"], args=_args(filters),
                            AGE_BANDS=AGE_BANDS, SEXES=SEXES, MODES=MODES, AUDIENCE_LABELS=AUDIENCE_LABELS,
                            fiscal_year_label=fiscal_year_label, quarter_months=stats.quarter_months,
@@ -162,6 +163,13 @@ def _charts(report: stats.Report) -> dict[str, charts.Chart]:
                              [str(AUDIENCE_LABELS[Audience.ADULT]), str(AUDIENCE_LABELS[Audience.CHILDREN])],
                              label_width=170),
     }
+
+
+def _area_picture(report: stats.Report) -> tilemap.TileMap | tilemap.BarChart:
+    """The national view's prefectures as a tile map; one prefecture's municipalities as bars."""
+    if report.area_level == "prefecture":
+        return tilemap.tile_map({row.code: (row.name, row.total) for row in report.areas if row.code})
+    return tilemap.ranked_bars((row.code, row.name, row.total) for row in report.areas if row.code)
 
 
 def _export(fmt: str, table_key: str | None):

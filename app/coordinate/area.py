@@ -18,8 +18,11 @@ from app.models import Audience
 from app.services.cohorts import cohort_reports
 from app.services.infra import cache, exports
 from app.services.organisations import organisations
+from app.services.statistics import tilemap
+from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS, when_text
+from app.web.published import published_counts
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
 
@@ -52,8 +55,21 @@ def _note() -> str:
 def area(org_id: int):
     org = load_organisation(org_id)
     template = "coordinate/area_municipality.html" if org.municipality_code else "coordinate/area_prefecture.html"
-    return render_template(template, org=org, area=_shown(org), audience_labels=AUDIENCE_LABELS, mark=MARK,
-                           threshold=current_app.config["SUPPRESSION_THRESHOLD"])
+    shown = _shown(org)
+    return render_template(template, org=org, area=shown, audience_labels=AUDIENCE_LABELS, mark=MARK,
+                           threshold=current_app.config["SUPPRESSION_THRESHOLD"], **_pictures(org, shown))
+
+
+def _pictures(org, shown) -> dict:
+    """A prefecture's municipalities as sorted bars (the page's suppressed figures), and where the
+    prefecture stands among the 47 (the open data's figures, which anyone may see)."""
+    if org.municipality_code:
+        return {}
+    counts = published_counts()
+    return {"bars": tilemap.ranked_bars((r.code, r.name, r.supporters) for r in shown.rows),
+            "national": counts, "fiscal_year_label": fiscal_year_label,
+            "national_map": tilemap.tile_map({p.code: (p.name, p.supporters) for p in counts.prefectures},
+                                             highlight=org.prefecture_code) if counts.fiscal_year else None}
 
 
 @bp.route("/organisations/<int:org_id>/area.csv", defaults={"fmt": "csv"})

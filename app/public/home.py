@@ -12,10 +12,10 @@ from app.extensions import db
 from app.models import Audience
 from app.services.content import overview
 from app.services.infra import cache
-from app.services.statistics import headline, opendata
 from app.services.statistics.headline import AreaCount, PublishedCounts
 from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
+from app.web.published import published_counts
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,6 @@ class Picked:
     prefecture: AreaCount | None = None
     town: AreaCount | None = None
     error: str | None = None  # "prefecture" or "town": the code given is not one we know
-
-
-def published_counts() -> PublishedCounts:
-    """The open data's counts, kept as long as the open-data file (they change once a year)."""
-    threshold = current_app.config["SUPPRESSION_THRESHOLD"]
-    return cache.remember(("published_counts", threshold, tuple(opendata.published_years())),
-                          current_app.config["OPENDATA_CACHE_SECONDS"],
-                          lambda: headline.published_counts(db.session, threshold))
 
 
 def adult_minutes() -> int | None:
