@@ -145,11 +145,11 @@ def dashboard(session: Session, platform: Platform, year: int, threshold: int,
               now: dt.datetime | None = None) -> Dashboard:
     """The platform's figures for one fiscal year, suppressed (a handful of queries)."""
     now = now or utcnow()
-    members = sorted(active_member_org_ids(session, platform.id) - {platform.organisation_id})
-    org_ids = [platform.organisation_id, *members]
-    names = dict(session.execute(sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))))
+    member_ids = active_member_org_ids(session, platform.id) - {platform.organisation_id}
+    names = {i: n for i, n in session.execute(sa.select(Organisation.id, Organisation.name)
+                                              .where(Organisation.id.in_([platform.organisation_id, *member_ids])))}
     # The running organisation first, then the members by name.
-    org_ids = [platform.organisation_id, *sorted(members, key=lambda i: (names.get(i, ""), i))]
+    org_ids = [platform.organisation_id, *sorted(member_ids, key=lambda i: (names.get(i, ""), i))]
     exact = _exact(session, org_ids, year, now)
     table = suppress([exact[i].cells() for i in org_ids], threshold)
     lines = [_line(i, names.get(i, ""), i == platform.organisation_id, exact[i], table.cells[n],
