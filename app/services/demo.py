@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from app.models import Membership, Organisation, OrganisationKind, Role, SchoolClass, User
+from app.models import EntryStatus, Membership, Organisation, OrganisationKind, Role, SchoolClass, User
 from app.services.accounts import pupils
 from app.services.accounts.accounts import verify_password
+from app.services.directory import entries as directory_entries
 from app.services.organisations import organisations
 
 IKOMA = "292095"
@@ -89,6 +90,29 @@ def _demo_class(session: Session, school: Organisation, teacher: User) -> School
                                name_for=lambda n: f"{DEMO_CLASS_NAME} {n}番", actor=teacher)
 
 
+# つなぐ先 examples: clearly marked, and without phone numbers (no number is ever made up; the
+# national lines come from the course bundle).
+DEMO_DIRECTORY = (
+    {"name": "【例】くらしとこころの相談窓口（デモ）", "audiences": ("anyone",),
+     "helps_with": "【例】デモ用の見本で、実在の窓口ではありません。暮らしやお金、家族、こころのことを"
+                   "相談できる窓口を、ここに市区町村の担当者が書きます。",
+     "address": "【例】市役所の窓口（デモ）", "hours": "【例】平日の昼間（デモ）", "run_by": "【例】市区町村（デモ）"},
+    {"name": "【例】子どもと家族の相談（デモ）", "audiences": ("children", "families"),
+     "helps_with": "【例】デモ用の見本で、実在の窓口ではありません。子育てや子どものなやみを相談できる窓口を、ここに書きます。",
+     "children_wording": "【れい】これは、れんしゅう用の見本です。ほんとうの相談先ではありません。",
+     "is_remote_only": True, "run_by": "【例】市区町村（デモ）"},
+)
+
+
+def _demo_directory(session: Session) -> None:
+    """The example entries of the demo town's directory, once."""
+    if directory_entries.all_of(session, IKOMA, list(EntryStatus)):
+        return
+    for example in DEMO_DIRECTORY:
+        fields = directory_entries.EntryFields(checked_on=directory_entries.today_jst(), **example)
+        directory_entries.add_entry(session, IKOMA, fields, actor=None)
+
+
 def ensure_demo(session: Session) -> Demo:
     """Create the demo organisations, accounts and class if missing; running it again changes
     nothing (pupil 1's password is put back to the demo one if someone changed it)."""
@@ -103,6 +127,7 @@ def ensure_demo(session: Session) -> Demo:
         pupil.password_hash = generate_password_hash(DEMO_PUPIL_PASSWORD, method=pupils.PUPIL_HASH_METHOD)
         # Sessions opened with another password end, as when the teacher prints a new card.
         pupil.session_version += 1
+    _demo_directory(session)
     session.flush()
     return Demo(org, school, list(DEMO_ACCOUNTS),
                 DemoPupil(school_class.code, pupil.pupil_number, DEMO_PUPIL_PASSWORD, pupil.display_name))
