@@ -1,4 +1,5 @@
-"""The one exception of learning: a refused step, with a code the view turns into words."""
+"""LearningError: a refused learning step, with a code the view turns into words (a quiz answer sent
+wrong raises grading.AnswerError instead)."""
 from __future__ import annotations
 
 
