@@ -148,6 +148,10 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = (world["certificates"][Role.TRAINEE] if in_scope else world["other_certificate"]).id
         elif arg == "template":
             values[arg] = "adult"
+        elif arg == "phase":  # the self-assessment: before | after
+            values[arg] = "before"
+        elif arg == "fmt" and "any(" in rule.rule:  # a file format in the path: csv | xlsx
+            values[arg] = "csv"
         elif arg == "code":  # a municipality's つなぐ先 directory
             values[arg] = org.municipality_code
         elif arg == "entry_id":

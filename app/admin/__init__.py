@@ -6,4 +6,4 @@ from app.models import Role
 bp = Blueprint("admin", __name__)
 require_roles(bp, Role.ADMIN)
 
-from app.admin import audit, certificates, content, statistics, users, views  # noqa: E402,F401
+from app.admin import audit, certificates, content, evaluation, statistics, users, views  # noqa: E402,F401

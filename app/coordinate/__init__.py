@@ -6,4 +6,15 @@ from app.models import Role
 bp = Blueprint("coordinate", __name__)
 require_roles(bp, Role.COORDINATOR, Role.ADMIN)
 
-from app.coordinate import area, certificates, classes, cohorts, directory, members, platforms, present, views  # noqa: E402,F401
+from app.coordinate import (  # noqa: E402,F401
+    area,
+    certificates,
+    classes,
+    cohorts,
+    directory,
+    evaluation,
+    members,
+    platforms,
+    present,
+    views,
+)

@@ -32,6 +32,7 @@ class Scope:
     organisation_id: int | None = None
     municipality_code: str | None = None
     prefecture_code: str | None = None
+    organisation_ids: tuple[int, ...] | None = None  # a platform's member organisations
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ def query(scope: Scope, filters: Filters) -> sa.Select:
                           (p.municipality_code, scope.municipality_code), (p.prefecture_code, scope.prefecture_code)):
         if value is not None:
             where.append(column == value)
+    if scope.organisation_ids is not None:
+        where.append(p.organisation_id.in_(scope.organisation_ids or (-1,)))
     return sa.select(*_sums()).where(*where).group_by(p.mode)
 
 
