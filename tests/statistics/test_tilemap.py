@@ -69,7 +69,7 @@ def test_the_legend_has_room_in_the_empty_top_left():
 # --- colour classes --------------------------------------------------------------------------------
 
 def test_colour_classes_follow_the_figures():
-    values = {f"{n:02d}": n * 37 for n in range(1, 48)}
+    values = {f"{n:02d}": int(1.3 ** n) for n in range(1, 48)}  # spread like real figures
     values["05"], values["06"] = 0, None
     m = tilemap.tile_map(figures(values))
     by_code = {t.code: t for t in m.tiles}
@@ -85,7 +85,8 @@ def test_colour_classes_follow_the_figures():
 
 
 def test_limits_are_round_and_classes_collapse_when_figures_do_not_spread():
-    assert tilemap.class_limits([1234, 5678, 91011, 121314, 151617, 181920]) == [1, 5600, 91000, 120000, 150000]
+    assert tilemap.class_limits([16, 59, 170, 670, 2800, 5800]) == [1, 50, 100, 500, 2000]
+    assert tilemap.class_limits([1234, 5678, 91011, 121314, 151617, 181920]) == [1, 5000, 50000, 100000]
     same = tilemap.tile_map(figures({code: 30 for code in ALL_CODES}))
     assert len({t.style for t in same.tiles}) == 1 and len(same.legend) == 1 + 1  # the class and 0
     assert tilemap.class_limits([0, None]) == [1]

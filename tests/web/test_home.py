@@ -73,7 +73,7 @@ def test_a_hidden_prefecture_makes_the_national_figure_a_lower_bound(app):
     add_records(2, municipality=NAHA, year=LAST)  # 沖縄県 has 2: its total is hidden
     db.session.commit()
     html = page(app.test_client())
-    assert "61<small>人以上</small>" in html
+    assert "61<small>人以上</small>" in html and "全国の数に入れていません" in html
     assert "63" not in html  # the exact total would give 沖縄県's 2 away
 
 
@@ -86,6 +86,7 @@ def test_a_town_is_picked_in_two_get_steps_without_javascript(app):
     assert f'<option value="{ZAMA}"' not in html  # only 奈良県's towns
     html = page(client, f"?pref=29&town={IKOMA}")
     assert "奈良県生駒市（" in html and "31<small>人</small>" in html
+    assert f'href="/sessions?municipality_code={IKOMA}"' in html  # the session finder, for that town
     assert f'<option value="{IKOMA}" selected>' in html
 
 

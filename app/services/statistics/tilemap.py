@@ -110,9 +110,9 @@ def _text_on(fill: str) -> str:
 
 
 def _round_down(value: int) -> int:
-    """Two significant figures, rounded down (1,234 -> 1,200), so limits read easily."""
-    step = 10 ** max(len(str(value)) - 2, 0)
-    return value // step * step
+    """The largest 1, 2 or 5 x 10^n not above `value` (1,234 -> 1,000; 59 -> 50), so limits read easily."""
+    power = 10 ** (len(str(value)) - 1)
+    return max(step * power for step in (1, 2, 5) if step * power <= value)
 
 
 def class_limits(values: Iterable[int | None], classes: int = len(PALETTE)) -> list[int]:
