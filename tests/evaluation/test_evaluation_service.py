@@ -159,3 +159,12 @@ def test_followups_go_once_to_those_who_agreed_after_three_months(app, course):
     with pytest.raises(EvaluationError):
         answers.answer_followup(db.session, mine, True, True, True)
     assert (pair.noticed, pair.spoke, pair.connected) == (True, True, False)
+
+
+def test_my_data_holds_my_self_assessment_while_linked(app, course):
+    pair = _pair(course, [1, 2, 3, 4, 5], [2, 2, 3, 4, 5])
+    user = db.session.get(Enrolment, pair.enrolment_id).user
+    data = privacy.export_my_data(db.session, user)
+    mine = data["enrolments"][0]["self_assessment"]
+    assert mine["before"][:5] == [1, 2, 3, 4, 5] and mine["after"][0] == 2 and mine["followup_consent"] is True
+    assert ("self_assessment", "tsunagari-adult", "before", "1,2,3,4,5,", "") in privacy.my_data_rows(data)

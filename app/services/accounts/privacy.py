@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Enrolment,
+    EvaluationPair,
     LessonProgress,
     Membership,
     OneTimeToken,
@@ -26,7 +27,19 @@ from app.services.learning import enrolling, quizzes
 
 # --- my data -------------------------------------------------------------------------------------
 
-def _iso(value: dt.datetime | None) -> str | None:
+def _self_assessment(session: Session, enrolment_id: int) -> dict | None:
+    """The before/after self-assessment while it is still linked to the account (evaluation)."""
+    pair = session.scalar(sa.select(EvaluationPair).where(EvaluationPair.enrolment_id == enrolment_id))
+    if pair is None:
+        return None
+    slots = range(1, 7)
+    return {"before": [getattr(pair, f"b{i}") for i in slots], "after": [getattr(pair, f"a{i}") for i in slots],
+            "before_on": _iso(pair.before_on), "after_on": _iso(pair.after_on),
+            "followup_consent": pair.followup_consent, "followup_on": _iso(pair.followup_on),
+            "followup": {"noticed": pair.noticed, "spoke": pair.spoke, "connected": pair.connected}}
+
+
+def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -52,6 +65,7 @@ def export_my_data(session: Session, user: User) -> dict:
             "completed_version": e.completed_version.label if e.completed_version else None,
             "completed_via": e.completed_via.value if e.completed_via else None,
             "survey_answered_at": _iso(e.survey_done_at),
+            "self_assessment": _self_assessment(session, e.id),
             "lessons_completed": [{"lesson": p.lesson_key, "completed_at": _iso(p.completed_at)} for p in progress],
             "reflections": [{"lesson": r.lesson_key, "text": r.text, "updated_at": _iso(r.updated_at)}
                             for r in reflections],
@@ -95,6 +109,10 @@ def my_data_rows(data: dict) -> list[tuple[str, str, str, str, str]]:
                     "latest_score", "quiz_passed_at", "completed_at", "completed_version", "completed_via",
                     "survey_answered_at"):
             rows.append(("enrolment", course, key, "" if e[key] is None else str(e[key]), ""))
+        if e.get("self_assessment"):
+            rows += [("self_assessment", course, phase, ",".join("" if v is None else str(v)
+                                                                for v in e["self_assessment"][phase]), "")
+                     for phase in ("before", "after")]
         rows += [("lesson", course, p["lesson"], "done", p["completed_at"]) for p in e["lessons_completed"]]
         rows += [("reflection", course, r["lesson"], r["text"], r["updated_at"]) for r in e["reflections"]]
         for a in e["quiz_attempts"]:
