@@ -337,19 +337,31 @@ def cohort_import_preview(org_id: int, cohort_id: int, import_id: int):
 def cohort_attendance(org_id: int, cohort_id: int):
     org, cohort = load_cohort(org_id, cohort_id)
     form = ConfirmForm()
+    here = url_for("coordinate.cohort_attendance", org_id=org.id, cohort_id=cohort.id)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        attended = {e.id for e, _u, a in cohorts.participants(db.session, cohort) if a is not None}
         if request.form.get("everyone"):
             ids = list(db.session.scalars(sa.select(Enrolment.id).where(Enrolment.cohort_id == cohort.id)))
         else:
             ids = request.form.getlist("enrolment_id", type=int)
+        # Un-ticking someone already recorded asks first (the confirm page says what it undoes).
+        unticked = sorted(attended - set(ids))
+        undo_url = url_for("coordinate.cohort_attendance_undo", org_id=org.id, cohort_id=cohort.id,
+                           enrolment_id=unticked)
+        if unticked and not set(ids) - attended:
+            return redirect(undo_url)
         try:
             result = cohorts.record_attendance(db.session, cohort, ids, actor=current_user)
         except cohorts.CohortError as error:
             db.session.rollback()
-            flash(cohort_text.COHORT_ERRORS[error.code], "error")
-            return redirect(url_for("coordinate.cohort_attendance", org_id=org.id, cohort_id=cohort.id))
+            if error.code == "not_started":
+                flash(_("この開催回は %(when)s からです。出席は開始の時刻から記録できます。",
+                        when=cohort_text.when_text(cohort)), "error")
+            else:
+                flash(cohort_text.COHORT_ERRORS[error.code], "error")
+            return redirect(here)
         job = None
         if result.certificate_ids:
             # The PDFs are rendered in the background; the certificates themselves exist already.
@@ -362,13 +374,42 @@ def cohort_attendance(org_id: int, cohort_id: int):
         if result.not_allowed:
             flash(_("この講座は、出席だけでは修了になりません。参加者には、オンラインの学習と確認テストを続けてもらってください。"),
                   "info")
+        if unticked:
+            return redirect(undo_url)
         if job is not None:
             dispatch_bulk(current_app._get_current_object(), job.id)
             return redirect(url_for("coordinate.bulk_job", org_id=org.id, job_id=job.id))
-        return redirect(url_for("coordinate.cohort_attendance", org_id=org.id, cohort_id=cohort.id))
+        return redirect(here)
     return render_template("coordinate/cohort_attendance.html", org=org, cohort=cohort, form=form,
                            participants=cohorts.participants(db.session, cohort),
-                           has_sessions=cohort.mode in cohorts.SESSION_MODES)
+                           has_sessions=cohort.mode in cohorts.SESSION_MODES,
+                           is_open=cohorts.attendance_open(cohort))
+
+
+@bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/attendance/undo", methods=["GET", "POST"])
+def cohort_attendance_undo(org_id: int, cohort_id: int):
+    """Confirm, then remove recorded attendance; the page says what happens to each completion."""
+    org, cohort = load_cohort(org_id, cohort_id)
+    form = ConfirmForm()
+    here = url_for("coordinate.cohort_attendance", org_id=org.id, cohort_id=cohort.id)
+    source = request.form if request.method == "POST" else request.args
+    ids = source.getlist("enrolment_id", type=int)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        result = cohorts.undo_attendance(db.session, cohort, ids, actor=current_user)
+        db.session.commit()
+        flash(_("%(n)d人の出席の記録を取り消しました。", n=result.removed), "success")
+        if result.withdrawn:
+            flash(_("%(n)d人の修了を取り消し、証書%(c)d件を無効にしました。", n=result.withdrawn, c=result.revoked),
+                  "info")
+        return redirect(here)
+    effects = cohorts.undo_effects(db.session, cohort, ids)
+    if not effects:
+        flash(_("取り消す出席の記録がありません。"), "info")
+        return redirect(here)
+    return render_template("coordinate/cohort_attendance_undo.html", org=org, cohort=cohort, form=form,
+                           effects=effects, reason=cohorts.UNDO_REASON)
 
 
 @bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/certificates", methods=["POST"])

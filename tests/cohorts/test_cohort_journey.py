@@ -51,6 +51,12 @@ def test_a_coordinator_runs_a_session_from_the_browser(app):
         cohorts.accept_invitation(db.session, invitation, make_trainee(email=invitation.email, name=invitation.name))
     db.session.commit()
     assert "参加者（30人）" in client.get(cohort_url).get_data(as_text=True)
+    # Attendance is refused before the session (the page says from when), then the day comes.
+    attendance = client.get(f"{cohort_url}/attendance").get_data(as_text=True)
+    assert "から記録できます" in attendance and 'name="enrolment_id"' not in attendance
+    cohort = db.session.scalar(sa.select(cohorts.Cohort))
+    cohort.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    db.session.commit()
     # Attendance for everyone present (28 of 30), then the certificates ZIP.
     attendance = client.get(f"{cohort_url}/attendance").get_data(as_text=True)
     ids = re.findall(r'name="enrolment_id" value="(\d+)"', attendance)

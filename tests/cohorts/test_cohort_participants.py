@@ -212,7 +212,7 @@ def test_thirty_participants_from_a_file_saved_by_excel_in_shift_jis(app, ikoma,
 # --- attendance ----------------------------------------------------------------------------------------
 
 def test_attendance_completes_issues_and_renders_certificates_in_the_background(app, ikoma, course, client, outbox):
-    cohort = make_cohort(ikoma, course)
+    cohort = make_cohort(ikoma, course, days=-1)  # held yesterday: attendance is open
     people = [make_trainee(name=f"出席 者{n}") for n in range(3)]
     absent = make_trainee(name="欠席 者")
     enrolments = join_all(cohort, [*people, absent])
@@ -240,7 +240,7 @@ def test_attendance_completes_issues_and_renders_certificates_in_the_background(
 
 
 def test_attendance_for_someone_not_in_the_cohort_stores_nothing(app, ikoma, course, client):
-    cohort = make_cohort(ikoma, course)
+    cohort = make_cohort(ikoma, course, days=-1)  # held yesterday: attendance is open
     other = make_cohort(ikoma, course, title="別の回")
     (inside,) = join_all(cohort, [make_trainee()])
     (stranger,) = join_all(other, [make_trainee()])
@@ -255,7 +255,7 @@ def test_attendance_for_someone_not_in_the_cohort_stores_nothing(app, ikoma, cou
 
 
 def test_everyone_button_works_without_javascript(app, ikoma, course, client):
-    cohort = make_cohort(ikoma, course)
+    cohort = make_cohort(ikoma, course, days=-1)  # held yesterday: attendance is open
     join_all(cohort, [make_trainee() for _ in range(4)])
     url = f"/coordinate/organisations/{ikoma.id}/cohorts/{cohort.id}/attendance"
     post_form(client, url, {"everyone": "1"})

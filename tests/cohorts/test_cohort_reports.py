@@ -34,7 +34,7 @@ def populate(cohort, course, n: int) -> list:
             progress.complete_lesson(db.session, enrolment, version, version.lessons[0].key)
         db.session.add(Reflection(enrolment_id=enrolment.id, lesson_key="kizuku", text=f"ひみつの答え{i}"))
     cohorts.record_attendance(db.session, cohort, [e.id for i, e in enumerate(enrolments) if i % 3 == 0],
-                              actor=make_trainee())
+                              actor=make_trainee(), now=cohort.starts_at)  # attendance opens at the start
     db.session.commit()
     return enrolments
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     Attendance,
+    Certificate,
     Cohort,
     CohortInvitation,
     CohortMode,
@@ -373,9 +374,13 @@ def record_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int]
                       now: dt.datetime | None = None) -> AttendanceResult:
     """Record who attended; completes their course where the course allows it.
 
-    Raises CohortError('no_session' | 'none_chosen' | 'not_participant') before storing anything."""
+    Raises CohortError('no_session' | 'not_started' | 'none_chosen' | 'not_participant') before
+    storing anything. A completion by attendance is dated the session's start."""
     if cohort.mode not in SESSION_MODES:
         raise CohortError("no_session")
+    now = now or utcnow()
+    if not attendance_open(cohort, now):
+        raise CohortError("not_started", cohort.starts_at)
     wanted = sorted(set(enrolment_ids))
     if not wanted:
         raise CohortError("none_chosen")
@@ -384,7 +389,6 @@ def record_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int]
     strangers = sorted(set(wanted) - {e.id for e in enrolments})
     if strangers:
         raise CohortError("not_participant", strangers)
-    now = now or utcnow()
     result = AttendanceResult()
     already = set(session.scalars(sa.select(Attendance.enrolment_id).where(
         Attendance.cohort_id == cohort.id, Attendance.enrolment_id.in_(wanted))))
@@ -398,7 +402,7 @@ def record_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int]
             except IntegrityError:
                 pass  # another coordinator recorded the same person at the same moment
         try:
-            if progress.record_attendance(session, enrolment, now=now):
+            if progress.record_attendance(session, enrolment, now=now, session_at=cohort.starts_at):
                 result.completed += 1
         except LearningError as error:
             if error.code != "attendance_not_allowed":
@@ -411,6 +415,71 @@ def record_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int]
     audit.record(session, "cohort.attendance", actor_id=actor.id, target_type="cohort", target_id=cohort.id,
                  recorded=result.recorded, completed=result.completed)
     session.flush()
+    return result
+
+
+def attendance_open(cohort: Cohort, now: dt.datetime | None = None) -> bool:
+    """Attendance is recorded from the session's start (a cohort without a start time: any time)."""
+    return cohort.starts_at is None or (now or utcnow()) >= cohort.starts_at
+
+
+# Stored as the revocation reason, shown where the certificate is verified: the service's words.
+UNDO_REASON = "出席の記録の取り消しにより、修了を取り消しました。"
+
+
+@dataclass(frozen=True)
+class UndoEffect:
+    """What removing one person's attendance will do, for the confirm page and for the POST."""
+    enrolment: Enrolment
+    user: User
+    withdraws_completion: bool  # the completion rested on this attendance alone
+    keeps_completion: bool  # completed by lessons and quiz: stays
+    certificate: Certificate | None  # revoked with UNDO_REASON when the completion is withdrawn
+
+
+def undo_effects(session: Session, cohort: Cohort, enrolment_ids: list[int]) -> list[UndoEffect]:
+    """For each of the ids with attendance recorded in this cohort, what undoing it will do
+    (ids of others or without attendance are left out)."""
+    rows = session.execute(
+        sa.select(Enrolment, User).join(User, User.id == Enrolment.user_id)
+        .join(Attendance, sa.and_(Attendance.enrolment_id == Enrolment.id, Attendance.cohort_id == cohort.id))
+        .where(Enrolment.id.in_(sorted(set(enrolment_ids))), Enrolment.cohort_id == cohort.id)
+        .order_by(User.display_name, Enrolment.id)).all()
+    effects = []
+    for enrolment, user in rows:
+        withdraws = progress.completion_rests_on_attendance(session, enrolment)
+        cert = issuing.current_certificate(session, enrolment.id) if withdraws else None
+        effects.append(UndoEffect(enrolment, user, withdraws, enrolment.completed_at is not None and not withdraws,
+                                  cert if cert is not None and cert.revoked_at is None else None))
+    return effects
+
+
+@dataclass
+class UndoResult:
+    removed: int = 0
+    withdrawn: int = 0  # completions withdrawn
+    revoked: int = 0  # certificates revoked
+
+
+def undo_attendance(session: Session, cohort: Cohort, enrolment_ids: list[int], *, actor: User) -> UndoResult:
+    """Remove recorded attendance (a mistaken tick). A completion that rested on it alone is
+    withdrawn, its certificate revoked with UNDO_REASON and the supporter count corrected
+    (progress.withdraw_attendance_completion); a completion by lessons and quiz stays. Audited."""
+    result = UndoResult()
+    for effect in undo_effects(session, cohort, enrolment_ids):
+        session.execute(sa.delete(Attendance).where(Attendance.cohort_id == cohort.id,
+                                                    Attendance.enrolment_id == effect.enrolment.id)
+                        .execution_options(synchronize_session=False))
+        result.removed += 1
+        revoked = progress.withdraw_attendance_completion(session, effect.enrolment, actor_id=actor.id,
+                                                          reason=UNDO_REASON)
+        if revoked is not None:
+            result.withdrawn += 1
+            result.revoked += 1 if revoked else 0
+        audit.record(session, "cohort.attendance_undo", actor_id=actor.id, target_type="cohort",
+                     target_id=cohort.id, enrolment_id=effect.enrolment.id,
+                     completion_withdrawn=revoked is not None, certificate_id=revoked or None)
+    session.expire_all()
     return result
 
 

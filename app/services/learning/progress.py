@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.models import CompletedVia, ContentVersion, Course, Enrolment, LessonProgress, QuizAttempt
+from app.models import CompletedVia, ContentVersion, Course, Enrolment, LessonProgress, QuizAttempt, User
 from app.models.base import utcnow
 from app.services.certificates import issuing
 from app.services.infra import audit
@@ -142,11 +142,13 @@ def completion_effects(session: Session, enrolment: Enrolment) -> None:
 
 # --- completion by attendance, progress after a new version ---------------------------------------
 
-def record_attendance(session: Session, enrolment: Enrolment, now: datetime | None = None) -> bool:
+def record_attendance(session: Session, enrolment: Enrolment, now: datetime | None = None,
+                      session_at: datetime | None = None) -> bool:
     """Complete an enrolment by attending an in-person session, where the course allows it.
 
     For the coordinator side (cohorts); True when this call completed the enrolment, with its
-    effects (`completion_effects`)."""
+    effects (`completion_effects`). The completion is dated `session_at` (the session's start) when
+    given, so the certificate and the statistics carry the day of the session, not of the tick."""
     version = enrolling.live_version(session, enrolment.course)
     if version is None:
         raise LearningError("not_published")
@@ -155,7 +157,52 @@ def record_attendance(session: Session, enrolment: Enrolment, now: datetime | No
     enrolment = enrolling.locked(session, enrolment)
     if enrolment.completed_at is not None:
         return False
-    return _mark_completed(session, enrolment, version, CompletedVia.ATTENDANCE, now or utcnow())
+    return _mark_completed(session, enrolment, version, CompletedVia.ATTENDANCE, session_at or now or utcnow())
+
+
+def completion_rests_on_attendance(session: Session, enrolment: Enrolment) -> bool:
+    """Whether the enrolment is complete only because attendance was recorded: lessons and quiz
+    (stored figures, kept current by every step) would not complete it on their own."""
+    if enrolment.completed_at is None or enrolment.completed_via is not CompletedVia.ATTENDANCE:
+        return False
+    version = _figures_version(session, enrolment, enrolling.live_version(session, enrolment.course))
+    lessons_ok = enrolment.lessons_done >= enrolment.lessons_required
+    quiz_ok = not version.is_quiz_required or enrolment.quiz_passed_at is not None
+    return not (lessons_ok and quiz_ok)
+
+
+def withdraw_attendance_completion(session: Session, enrolment: Enrolment, *, actor_id: int,
+                                   reason: str) -> int | None:
+    """Undo a completion that rested only on attendance now removed: the enrolment is open again,
+    its certificate revoked with `reason` (kept, and verification says so; no longer the current
+    one, so a later completion issues a new one) and the supporter no longer counted.
+
+    A completion that lessons and quiz reach on their own is left alone (returns None); otherwise
+    returns the id of the revoked certificate (0 when there was none)."""
+    enrolment = enrolling.locked(session, enrolment)
+    if not completion_rests_on_attendance(session, enrolment):
+        return None
+    completed_version_id = enrolment.completed_version_id
+    enrolment.completed_at = None
+    enrolment.completed_version_id = None
+    enrolment.completed_via = None
+    session.flush()
+    cert = issuing.current_certificate(session, enrolment.id)
+    revoked = 0
+    if cert is not None:
+        if cert.revoked_at is None:
+            issuing.revoke(session, cert, reason=reason, actor=session.get(User, actor_id))
+        cert.current_for_enrolment_id = None
+        revoked = cert.id
+    # A withdrawn completion was never a supporter: the count must not keep it.
+    statistics.forget_completion(session, enrolment)
+    live = enrolling.live_version(session, enrolment.course)
+    if live is not None:
+        refresh_figures(session, enrolment, live)
+    audit.record(session, "enrolment.completion_withdrawn", actor_id=actor_id, target_type="enrolment",
+                 target_id=enrolment.id, version_id=completed_version_id, certificate_id=revoked or None)
+    session.flush()
+    return revoked
 
 
 def refresh_course_progress(session: Session, course: Course) -> int:

@@ -120,6 +120,14 @@ def record_completion(session: Session, enrolment: Enrolment) -> SupporterRecord
     return record
 
 
+def forget_completion(session: Session, enrolment: Enrolment) -> int:
+    """Remove the record of a completion withdrawn (attendance recorded by mistake, then undone):
+    it never was a supporter. Returns how many rows went (0 or 1)."""
+    result = session.execute(sa.delete(SupporterRecord).where(SupporterRecord.enrolment_id == enrolment.id)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
 def _fiscal_parts_sql(column: sa.ColumnElement, dialect: str) -> tuple[sa.ColumnElement, sa.ColumnElement]:
     """SQL for (fiscal year, quarter) of a UTC timestamp column, as fiscal_period() computes them."""
     if dialect == "postgresql":
