@@ -17,7 +17,7 @@ BLUEPRINTS = ("admin", "auth", "coordinate", "learn", "public")
 ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "infra": set(),
     "organisations": {"infra"},
-    "learning": {"infra", "certificates", "statistics", "directory"},
+    "learning": {"infra", "certificates", "statistics"},
     "certificates": {"infra"},
     "content": {"infra", "learning"},
     "accounts": {"infra", "learning"},
