@@ -803,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database can be reused")
     parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g)")
+    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g,h)")
     parser.add_argument("--skip-upgrade", action="store_true",
                         help="leave the schema as it is (to measure an older commit on the same database)")
     args = parser.parse_args(argv)
@@ -859,6 +859,11 @@ def main(argv: list[str] | None = None) -> int:
             run.section("e", "Certificates: one issue vs raw WeasyPrint", lambda s: bench_certificate_render(run, s))
             run.section("e", "Certificates: bulk job of a cohort", lambda s: bench_bulk(run, s))
             run.section("e", "Certificates: re-download of a stored PDF", lambda s: bench_redownload(run, app_server, s))
+        if want("h"):
+            from bench import evaluation
+
+            run.section("h", "Evaluation: national effect report",
+                        lambda s: evaluation.bench_evaluation(run, app_server, s))
         if want("g"):
             run.section("g", "Memory of a gunicorn worker", lambda s: bench_memory(run, app_server, s))
     if want("f"):

@@ -666,6 +666,10 @@ def seed(url: str, scale: float, seed_value: int, log=print) -> float:
         conn.commit()
     added = backfill_statistics(url)
     log(f"statistics records: {added}: {time.perf_counter() - started:.1f} s")
+    from bench.evaluation import seed_pairs  # self-assessment pairs over those records (evaluation)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        log(f"evaluation pairs: {seed_pairs(conn)}: {time.perf_counter() - started:.1f} s")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM (ANALYZE)")
     elapsed = time.perf_counter() - started
