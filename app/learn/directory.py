@@ -47,14 +47,19 @@ def _course_of_request() -> Course | None:
 def support_box(municipality: Municipality | None) -> SupportBox:
     """The town's places for the lesson being shown: the entries for children, in their words
     and with furigana, in a children's course; every entry in the adult course."""
-    pagecache.dont_keep()  # a coordinator's edit must show on the next load
     course = _course_of_request()
     children = course is not None and course.audience is Audience.CHILDREN
     grade = 0
     if children and course.live_version is not None:
         grade = int(course.live_version.meta.get("furigana_grade") or 0)
     audience = Audience.CHILDREN if children else Audience.ADULT
-    return SupportBox(places=support_cards.places_for(municipality, children=children, grade=grade),
+    places = support_cards.places_for(municipality, children=children, grade=grade)
+    if places:
+        # A coordinator's edit must show on the next load; the page-cache key does not cover the
+        # directory. A town without one keeps the cache: its first entry shows within
+        # PAGE_CACHE_SECONDS.
+        pagecache.dont_keep()
+    return SupportBox(places=places,
                       children=children, lines=national.course_lines(db.session, audience),
                       card_url=url_for("learn.support_card", children=1 if children else None))
 
