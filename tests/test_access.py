@@ -16,6 +16,7 @@ from app.services.certificates import issuing
 from app.services.cohorts import cohorts
 from app.services.content import courses
 from app.services.learning import enrolling, progress, quizzes
+from app.services.platform import members as plat_members
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 
@@ -90,6 +91,12 @@ def world(app):
         invitations[side] = cohorts.invite(db.session, cohort, email=f"invitee-{side}@example.jp", name="招待 さん",
                                            actor=colleague, lifetime=timedelta(days=7))
         cohorts_by_side[side] = cohort
+    # Platforms: each side runs one and is invited to the other's (member_id: a row of the viewer's
+    # platform; membership_id: the viewer's organisation's own row in the other platform).
+    platforms = {side: plat_members.create_platform(db.session, org, f"{org.name}の連携", actor=None)
+                 for side, org in (("own", own), ("other", other))}
+    platform_rows = {"own": plat_members.invite(db.session, platforms["own"], other.id, actor=None),
+                     "other": plat_members.invite(db.session, platforms["other"], own.id, actor=None)}
     # つなぐ先: one published entry in each town's directory.
     entries = {side: DirectoryEntry(municipality_code=org.municipality_code, name=f"{org.name} 相談室", helps_with="相談",
                                     audiences="anyone", is_remote_only=True, checked_on=dt.date(2026, 1, 1))
@@ -100,7 +107,8 @@ def world(app):
             "colleague": colleague, "version": version, "attempts": attempts,
             "outsider_attempt": outsider_attempt, "classes": classes, "pupils": pupils,
             "certificates": certificates, "other_certificate": other_certificate, "jobs": jobs,
-            "cohorts": cohorts_by_side, "imports": imports, "invitations": invitations}
+            "cohorts": cohorts_by_side, "imports": imports, "invitations": invitations, "platforms": platforms,
+            "platform_rows": platform_rows}
 
 
 def routes(app):
@@ -164,6 +172,12 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = world["imports"][side].id
         elif arg == "invitation_id":
             values[arg] = world["invitations"][side][0].id
+        elif arg == "platform_id":
+            values[arg] = world["platforms"][side].id
+        elif arg == "member_id":
+            values[arg] = world["platform_rows"][side].id
+        elif arg == "membership_id":
+            values[arg] = world["platform_rows"]["other" if in_scope else "own"].id
         elif arg == "token":
             # In scope: a real invitation link; outside: a link that is no invitation.
             values[arg] = world["invitations"]["own"][1] if in_scope else "x" * 43
