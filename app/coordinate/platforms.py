@@ -247,12 +247,12 @@ def _f(value: int | None) -> int | str:
 
 
 def _member_table(board: dashboard.Dashboard) -> tuple[list[str], list[list]]:
-    header = [_("団体"), _("開催回"), *[str(MODE_LABELS[m]) for m in dashboard.MODES], _("参加者"), _("うち一般向け"),
+    header = [_("団体"), _("開催回（予定を含む）"), _("うち開催済み"), *[str(MODE_LABELS[m]) for m in dashboard.MODES], _("参加者"), _("うち一般向け"),
               _("うち子ども向け"), _("修了（サポーター）"), _("うち一般向け"), _("うち子ども向け")]
     rows = []
     for line in [*board.lines, board.total]:
         name = line.name + (_("（運営）") if line.is_runner else "") if line.organisation_id else _("合計")
-        rows.append([name, line.sessions, *[line.by_mode[m] for m in dashboard.MODES], _f(line.participants),
+        rows.append([name, line.sessions, line.held, *[line.by_mode[m] for m in dashboard.MODES], _f(line.participants),
                      _f(line.adults), _f(line.children), _f(line.supporters), _f(line.adult_supporters),
                      _f(line.child_supporters)])
     return header, rows

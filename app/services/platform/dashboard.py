@@ -1,7 +1,8 @@
 """The platform dashboard and its 活動報告: per member and in total, per fiscal year.
 
-Counted: cohorts held in the fiscal year (their start, or their creation when they have none,
-up to now) by the running organisation and the members active today; a member that left is
+Counted: cohorts dated in the fiscal year (their start, or their creation when they have none),
+held or still to come, with how many are held already, of the running organisation and the
+members active today; a member that left is
 not counted any more, and an invited one not yet. Participants are the cohorts' enrolments,
 supporters those completed, split by the course's audience. Counts of people go through the
 same small-cell suppression as the area dashboards; sessions are not people and stay shown.
@@ -32,6 +33,7 @@ class Counts:
     """Exact counts of one organisation (or the total) in one fiscal year."""
 
     sessions: int = 0
+    held: int = 0  # of the sessions, those whose date has passed
     by_mode: dict[CohortMode, int] = field(default_factory=lambda: dict.fromkeys(MODES, 0))
     # audience -> (participants, supporters)
     people: dict[Audience, list[int]] = field(default_factory=lambda: {a: [0, 0] for a in Audience})
@@ -49,6 +51,7 @@ class ShownLine:
     name: str
     is_runner: bool
     sessions: int
+    held: int
     by_mode: dict[CohortMode, int]
     participants: int | None
     adults: int | None
@@ -64,7 +67,7 @@ class ShownLine:
 
 
 @dataclass(frozen=True)
-class HeldCohort:
+class YearCohort:
     cohort_id: int
     title: str
     organiser: str
@@ -81,7 +84,7 @@ class Dashboard:
     year: int
     lines: list[ShownLine]
     total: ShownLine
-    cohorts: list[HeldCohort]
+    cohorts: list[YearCohort]
 
     @property
     def is_suppressed(self) -> bool:
@@ -89,25 +92,30 @@ class Dashboard:
             c.participants is None or c.supporters is None for c in self.cohorts)
 
 
-def _held(org_ids: list[int], year: int, now: dt.datetime) -> sa.ColumnElement[bool]:
+def _when() -> sa.ColumnElement:
+    return sa.func.coalesce(Cohort.starts_at, Cohort.created_at)
+
+
+def _in_year(org_ids: list[int], year: int) -> sa.ColumnElement[bool]:
     start, end = fiscal_year_bounds(year)
-    when = sa.func.coalesce(Cohort.starts_at, Cohort.created_at)
-    return sa.and_(Cohort.organisation_id.in_(org_ids), when >= start, when < min(end, now))
+    return sa.and_(Cohort.organisation_id.in_(org_ids), _when() >= start, _when() < end)
 
 
 def _exact(session: Session, org_ids: list[int], year: int, now: dt.datetime) -> dict[int, Counts]:
     """Counts per organisation (two queries)."""
     counts = {org_id: Counts() for org_id in org_ids}
-    held = _held(org_ids, year, now)
-    for org_id, mode, n in session.execute(sa.select(Cohort.organisation_id, Cohort.mode, sa.func.count())
-                                           .where(held).group_by(Cohort.organisation_id, Cohort.mode)):
+    in_year = _in_year(org_ids, year)
+    for org_id, mode, n, held in session.execute(
+            sa.select(Cohort.organisation_id, Cohort.mode, sa.func.count(), sa.func.count(sa.case((_when() < now, 1))))
+            .where(in_year).group_by(Cohort.organisation_id, Cohort.mode)):
         counts[org_id].by_mode[mode] = n
         counts[org_id].sessions += n
+        counts[org_id].held += held
     for org_id, audience, enrolled, completed in session.execute(
             sa.select(Cohort.organisation_id, Course.audience, sa.func.count(Enrolment.id),
                       sa.func.count(Enrolment.completed_at))
             .select_from(Enrolment).join(Cohort, Cohort.id == Enrolment.cohort_id)
-            .join(Course, Course.id == Cohort.course_id).where(held)
+            .join(Course, Course.id == Cohort.course_id).where(in_year)
             .group_by(Cohort.organisation_id, Course.audience)):
         counts[org_id].people[audience] = [enrolled, completed]
     return counts
@@ -115,14 +123,13 @@ def _exact(session: Session, org_ids: list[int], year: int, now: dt.datetime) ->
 
 def _line(org_id: int | None, name: str, is_runner: bool, exact: Counts, cells: list[int | None],
           participants: int | None) -> ShownLine:
-    return ShownLine(org_id, name, is_runner, exact.sessions, exact.by_mode, participants,
+    return ShownLine(org_id, name, is_runner, exact.sessions, exact.held, exact.by_mode, participants,
                      visible_sum(cells[0:2]), visible_sum(cells[2:4]), visible_sum([cells[0], cells[2]]),
                      cells[0], cells[2])
 
 
-def _held_cohorts(session: Session, org_ids: list[int], year: int, now: dt.datetime,
-                  threshold: int) -> list[HeldCohort]:
-    """The cohorts held, each a one-row table of its own (one query)."""
+def _year_cohorts(session: Session, org_ids: list[int], year: int, threshold: int) -> list[YearCohort]:
+    """The fiscal year's cohorts, each a one-row table of its own (one query)."""
     counts = (sa.select(Enrolment.cohort_id, sa.func.count().label("n"),
                         sa.func.count(Enrolment.completed_at).label("done"))
               .where(Enrolment.cohort_id.is_not(None)).group_by(Enrolment.cohort_id).subquery())
@@ -131,12 +138,12 @@ def _held_cohorts(session: Session, org_ids: list[int], year: int, now: dt.datet
                   sa.func.coalesce(counts.c.n, 0), sa.func.coalesce(counts.c.done, 0))
         .join(Organisation, Organisation.id == Cohort.organisation_id).join(Course, Course.id == Cohort.course_id)
         .outerjoin(counts, counts.c.cohort_id == Cohort.id)
-        .where(_held(org_ids, year, now))
-        .order_by(sa.func.coalesce(Cohort.starts_at, Cohort.created_at), Cohort.id))
+        .where(_in_year(org_ids, year))
+        .order_by(_when(), Cohort.id))
     out = []
     for cohort_id, title, organiser, mode, starts_at, audience, enrolled, completed in rows:
         shown = suppress([[completed, enrolled - completed]], threshold)
-        out.append(HeldCohort(cohort_id, title, organiser, mode, starts_at, audience, shown.row_totals[0],
+        out.append(YearCohort(cohort_id, title, organiser, mode, starts_at, audience, shown.row_totals[0],
                               shown.cells[0][0]))
     return out
 
@@ -154,7 +161,7 @@ def dashboard(session: Session, platform: Platform, year: int, threshold: int,
     table = suppress([exact[i].cells() for i in org_ids], threshold)
     lines = [_line(i, names.get(i, ""), i == platform.organisation_id, exact[i], table.cells[n],
                    table.row_totals[n]) for n, i in enumerate(org_ids)]
-    total_counts = Counts(sessions=sum(exact[i].sessions for i in org_ids),
+    total_counts = Counts(sessions=sum(exact[i].sessions for i in org_ids), held=sum(exact[i].held for i in org_ids),
                           by_mode={m: sum(exact[i].by_mode[m] for i in org_ids) for m in MODES})
     total = _line(None, "", False, total_counts, table.column_totals, table.total)
-    return Dashboard(platform, year, lines, total, _held_cohorts(session, org_ids, year, now, threshold))
+    return Dashboard(platform, year, lines, total, _year_cohorts(session, org_ids, year, threshold))
