@@ -27,6 +27,18 @@ REFUSALS = {
 }
 
 
+@bp.context_processor
+def _directory_review() -> dict:
+    # A function, so only the organisation page (which shows the count) pays for its query.
+    return {"directory_review_count": review_count}
+
+
+def review_count(org: Organisation) -> int:
+    """How many published entries of the directories `org` keeps are over a year unchecked."""
+    today = entries.today_jst()
+    return sum(len(entries.stale(db.session, code, today)) for code in sorted(access.kept_codes(db.session, org)))
+
+
 def load_directory(org_id: int, code: str, *, keeper: bool = False) -> tuple[Organisation, Municipality, str]:
     """The organisation, the town and the organisation's part in its directory; 404 when the
     viewer may not see the organisation or the organisation has no part in this town's directory."""

@@ -80,10 +80,14 @@ def test_stale_entries_are_flagged_to_keepers_and_dated_for_trainees(app, towns)
     base = f"/coordinate/organisations/{towns['ikoma'].id}/directory/{IKOMA}"
     page = client.get(base).get_data(as_text=True)
     assert "もう一度確かめてください（1件）" in page and "【例】古い相談先" in page
+    org_page = client.get(f"/coordinate/organisations/{towns['ikoma'].id}").get_data(as_text=True)
+    assert "もう一度確かめてほしい相談先が1件あります" in org_page
     public = app.test_client().get(f"/directory/{IKOMA}").get_data(as_text=True)
     assert "1年以上前の情報です" in public
     assert post_form(client, f"{base}/{old.id}/checked", {}, token_from=base).status_code == 302
     assert "もう一度確かめてください" not in client.get(base).get_data(as_text=True)
+    assert "もう一度確かめてほしい" not in client.get(f"/coordinate/organisations/{towns['ikoma'].id}").get_data(
+        as_text=True)
 
 
 def test_members_propose_and_the_keeper_approves(app, towns):
