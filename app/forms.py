@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
+from wtforms import TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.services.certificates.names import PLAIN_TEXT, clean_name, printable_problem, unprintable_characters
@@ -87,3 +88,10 @@ class PrintableName:
 
 class ConfirmForm(FlaskForm):
     """A one-button form: only the CSRF token."""
+
+
+class RevokeForm(FlaskForm):
+    """Revoking a certificate, by its organisation or by an admin."""
+    # Shown on the public verify page: no bidi override may reorder it there.
+    reason = TextAreaField(_l("取り消しの理由（確認ページに表示されます）"), filters=[printable_text], validators=[
+        DataRequired(message=_l("理由を入力してください。")), Length(max=200)])

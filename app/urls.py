@@ -1,4 +1,5 @@
-"""Absolute addresses that leave the site (e-mails, QR codes, PDFs, calendar files), all from BASE_URL.
+"""Absolute addresses that leave the site (e-mails, QR codes, PDFs, calendar files), all from BASE_URL,
+and the same-site paths a form may ask to go back to (`safe_next`).
 
 Never from the request: its Host header is whatever the client sent, so a password-reset link built
 from it could point at another site (`POST /reset` with `Host: evil.example`)."""
@@ -22,3 +23,14 @@ def external_url(endpoint: str, **values) -> str:
     base = urlsplit(base_url())
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths are followed after login: never another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target

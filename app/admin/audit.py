@@ -9,13 +9,10 @@ import datetime as dt
 from flask import abort, current_app, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
 
 from app.admin import bp
+from app.admin.forms import AuditFilterForm
 from app.extensions import db
-from app.request_guard import INT_MAX
 from app.services.accounts import audit_search
 from app.services.infra import audit
 
@@ -78,24 +75,6 @@ ACTION_GROUPS = {
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code) or ACTION_GROUPS.get(code) or code)
-
-
-def _account_number(form, field) -> None:
-    """An account number must be one an account can have (the search compares it with an id column)."""
-    number = (field.data or "").strip().lstrip("#")
-    if number.isdigit() and not (number.isdecimal() and int(number) <= INT_MAX):
-        raise ValidationError(_l("アカウント番号が正しくありません。"))
-
-
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form: it changes nothing
-
-    action = SelectField(_l("操作"), validators=[Optional()])
-    actor = StringField(_l("実行者（アカウント番号またはメールアドレス）"),
-                        validators=[Optional(), Length(max=254), _account_number])
-    since = DateField(_l("この日から"), validators=[Optional()])
-    until = DateField(_l("この日まで"), validators=[Optional()])
 
 
 def _filters() -> tuple[AuditFilterForm, audit_search.AuditFilters | None]:

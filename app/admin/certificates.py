@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
-from app.coordinate.certificates import RevokeForm
 from app.extensions import db
+from app.forms import RevokeForm
 from app.models import Certificate
 from app.services.certificates import issuing
 

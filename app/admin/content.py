@@ -4,23 +4,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from app.admin import bp
+from app.admin.forms import UploadForm
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import ContentVersion, Course, Lesson
 from app.services.content import courses
-
-
-class UploadForm(FlaskForm):
-    bundle = FileField(_l("講座の内容（.zip ファイル）"), validators=[
-        FileRequired(message=_l("ファイルを選んでください。")),
-        FileAllowed(["zip"], message=_l(".zip ファイルを選んでください。")),
-    ])
 
 
 def asset_url_for(version_id: int, path: str) -> str:

@@ -1,14 +1,17 @@
+"""Forms of the admin pages: organisations, invitations, roles, course uploads, audit and statistics filters."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.extensions import db
 from app.forms import PrintableName, municipality_message, printable_text
-from app.i18n import ORG_KIND_LABELS
+from app.i18n import ORG_KIND_LABELS, ROLE_LABELS
 from app.models import Prefecture
+from app.request_guard import INT_MAX
 from app.services.organisations.municipalities import code_problem, normalise_code
 
 
@@ -46,3 +49,40 @@ class InviteForm(FlaskForm):
         DataRequired(message=_l("入力してください。")), Length(max=254),
         Email(message=_l("メールアドレスの形が正しくありません（例: name@example.jp）。"), check_deliverability=False)])
     submit = SubmitField(_l("招待メールを送る"))
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("役割"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+
+
+class UploadForm(FlaskForm):
+    bundle = FileField(_l("講座の内容（.zip ファイル）"), validators=[
+        FileRequired(message=_l("ファイルを選んでください。")),
+        FileAllowed(["zip"], message=_l(".zip ファイルを選んでください。")),
+    ])
+
+
+def account_number(form, field) -> None:
+    """An account number must be one an account can have (the search compares it with an id column)."""
+    number = (field.data or "").strip().lstrip("#")
+    if number.isdigit() and not (number.isdecimal() and int(number) <= INT_MAX):
+        raise ValidationError(_l("アカウント番号が正しくありません。"))
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form: it changes nothing
+
+    action = SelectField(_l("操作"), validators=[Optional()])
+    actor = StringField(_l("実行者（アカウント番号またはメールアドレス）"),
+                        validators=[Optional(), Length(max=254), account_number])
+    since = DateField(_l("この日から"), validators=[Optional()])
+    until = DateField(_l("この日まで"), validators=[Optional()])
+
+
+class StatisticsFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only chooses what to show
+
+    year = SelectField(_l("年度"), validators=[Optional()])
+    pref = SelectField(_l("都道府県"), validators=[Optional()])

@@ -10,11 +10,9 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import Optional
 
 from app.admin import bp, charts
+from app.admin.forms import StatisticsFilterForm
 from app.extensions import db
 from app.i18n import AGE_BAND_LABELS, SEX_LABELS
 from app.models import Audience
@@ -45,14 +43,6 @@ COLUMN_LABELS = {
     "unknown": _l("未回答"),
     **{s.value: label for s, label in SEX_LABELS.items()},
 }
-
-
-class StatisticsFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET form that only chooses what to show
-
-    year = SelectField(_l("年度"), validators=[Optional()])
-    pref = SelectField(_l("都道府県"), validators=[Optional()])
 
 
 def _filters() -> tuple[StatisticsFilterForm, Filters, dict[str, str]]:

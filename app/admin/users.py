@@ -5,11 +5,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectField
 
 from app.admin import bp
 from app.admin.audit import action_label
+from app.admin.forms import RoleForm
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.i18n import ROLE_LABELS
@@ -21,10 +20,6 @@ REFUSALS = {
     "pupil": _l("児童生徒のアカウントは受講者のままです。"),
     "admin": _l("管理者のアカウントは削除できません。先に役割を変えてください。"),
 }
-
-
-class RoleForm(FlaskForm):
-    role = SelectField(_l("役割"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
 
 
 def load_user(user_id: int) -> User:

@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import InviteForm, OrganisationForm
-from app.auth.invitations import send_invitation
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, User
 from app.services.organisations import organisations
+from app.web.invitations import send_invitation
 
 
 def load_organisation(org_id: int) -> Organisation:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -26,7 +25,7 @@ from app.models import AgeBand, Organisation, Role, Sex, TokenPurpose
 from app.services.accounts import accounts, pupils
 from app.services.infra import mail
 from app.services.organisations import municipalities
-from app.urls import external_url
+from app.urls import external_url, safe_next
 
 TOKEN_MESSAGES = {
     "token_invalid": _l("このリンクは正しくありません。メールのリンクをもう一度確かめてください。"),
@@ -54,17 +53,6 @@ def _only_listing_municipalities() -> bool:
     # Without JavaScript, choosing a prefecture posts the form to list its municipalities; such a
     # post never registers anyone, so it does not count.
     return "show_municipalities" in request.form
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after login: never another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return None
-    return target
 
 
 def home_for(user) -> str:

@@ -6,32 +6,27 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
-from sqlalchemy.exc import DBAPIError
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.coordinate import bp
+from app.coordinate.forms import MAX_LOGO_BYTES, ReissueForm, RepairForm, SettingsForm
 from app.coordinate.views import load_organisation
 from app.extensions import db
-from app.forms import ConfirmForm, PrintableName, printable_text
+from app.forms import ConfirmForm, RevokeForm, printable_text
 from app.jobs import dispatch_bulk
-from app.learn.certificates import database_unreachable, font_missing_page, pdf_response, storage_failed_page
 from app.models import BulkJob, Certificate, JobStatus
 from app.services.certificates import bulk, issuing
 from app.services.certificates.fonts import FontMissingError
-from app.services.certificates.logos import logo_problem, prepare_logo
+from app.services.certificates.logos import prepare_logo
 from app.services.certificates.render import (
-    CERTIFICATE_TITLES,
     CertificateRenderError,
     certificate_problem,
     render_sample,
     sample_data,
 )
 from app.services.infra import audit
+from app.web import pdf
+from app.web.downloads import download
 
-MAX_LOGO_BYTES = 1024 * 1024
 PAGE_SIZE = 50
 # Why a certificate cannot be rendered (issuing.PRINT_PROBLEMS), said to its organisation.
 PRINT_PROBLEM_MESSAGES = {
@@ -42,58 +37,6 @@ PRINT_PROBLEM_MESSAGES = {
     "template": _l("証書のひな形に問題があります。運営者に連絡してください。"),
     "render": _l("PDF の作成に失敗しました。運営者に連絡してください。"),
 }
-LOGO_MESSAGES = {
-    "unreadable": _l("ロゴの画像を読み取れませんでした。PNG か JPEG の画像を選んでください。"),
-    "format": _l("ロゴには PNG か JPEG の画像を使ってください。"),
-    "too_many_pixels": _l("ロゴの画像が大きすぎます。縦横4000ピクセル以内（1600万画素以内）の画像にしてください。"),
-}
-
-
-def valid_logo(form, field) -> None:
-    """A real PNG or JPEG image of bounded bytes and pixels, judged by its content, not its name;
-    its size is read from the header before anything is decoded."""
-    upload = field.data
-    if not upload or not getattr(upload, "filename", ""):
-        return
-    data = upload.read(MAX_LOGO_BYTES + 1)
-    upload.stream.seek(0)
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError(_l("ロゴの画像は1MB以下にしてください。"))
-    problem = logo_problem(data)
-    if problem is not None:
-        raise ValidationError(LOGO_MESSAGES[problem])
-
-
-class SettingsForm(FlaskForm):
-    title = SelectField(_l("証書の名前"), choices=[(t, t) for t in CERTIFICATE_TITLES])
-    organiser_name = StringField(_l("発行者として印刷する名前"), filters=[printable_text], validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=100), PrintableName("organiser_name")])
-    signatory_title = StringField(_l("署名者の役職（例: 市長）"), filters=[printable_text],
-                                  validators=[Optional(), Length(max=40), PrintableName()])
-    # The title and the name share one printed line: their sum must fit.
-    signatory_name = StringField(_l("署名者の氏名"), filters=[printable_text], validators=[
-        Optional(), Length(max=60), PrintableName("signatory_name", together={"signatory_title": "signatory_title"})])
-    valid_years = IntegerField(_l("有効期間（年）。空欄なら期限なし"), validators=[
-        Optional(), NumberRange(min=1, max=20, message=_l("1〜20の数を入力してください。"))])
-    logo = FileField(_l("ロゴ（PNG または JPEG、1MB まで）"), validators=[
-        FileAllowed(["png", "jpg", "jpeg"], message=_l("PNG か JPEG の画像を選んでください。")), valid_logo])
-    remove_logo = BooleanField(_l("今のロゴを外す"))
-
-
-class RevokeForm(FlaskForm):
-    # Shown on the public verify page: no bidi override may reorder it there.
-    reason = TextAreaField(_l("取り消しの理由（確認ページに表示されます）"), filters=[printable_text], validators=[
-        DataRequired(message=_l("理由を入力してください。")), Length(max=200)])
-
-
-class ReissueForm(FlaskForm):
-    holder_name = StringField(_l("正しいお名前"), filters=[printable_text], validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
-
-
-class RepairForm(FlaskForm):
-    holder_name = StringField(_l("証書に印刷するお名前"), filters=[printable_text], validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
 
 
 def load_certificate(org_id: int, cert_id: int) -> tuple:
@@ -152,7 +95,7 @@ def certificate_preview(org_id: int, template: str):
         data = render_sample(template, overrides=overrides, logo=issuing.print_logo(db.session, settings))
         db.session.commit()  # a logo stored before uploads were scaled down is stored scaled now
     except FontMissingError as error:
-        return font_missing_page(error)
+        return pdf.font_missing_page(error)
     except issuing.UnprintableError as error:
         db.session.rollback()
         flash(_("見本を作れませんでした: %(error)s", error=PRINT_PROBLEM_MESSAGES[error.code]), "error")
@@ -166,9 +109,7 @@ def certificate_preview(org_id: int, template: str):
         flash(_("見本を作れませんでした: %(error)s",
                 error=PRINT_PROBLEM_MESSAGES[problem] if problem else str(error)), "error")
         return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
-    response = pdf_response(data, f"sample-{template}.pdf")
-    response.headers["Content-Disposition"] = f"inline; filename=sample-{template}.pdf"
-    return response
+    return pdf.pdf_response(data, f"sample-{template}.pdf", inline=True)
 
 
 @bp.route("/organisations/<int:org_id>/certificates")
@@ -211,22 +152,13 @@ def certificate_detail(org_id: int, cert_id: int):
 @bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>.pdf")
 def certificate_download(org_id: int, cert_id: int):
     org, cert = load_certificate(org_id, cert_id)
-    try:
-        data = issuing.pdf_bytes(db.session, cert, base_url=current_app.config["BASE_URL"])
-        db.session.commit()
-    except FontMissingError as error:
-        db.session.rollback()
-        return font_missing_page(error)
-    except issuing.UnprintableError as error:
-        db.session.rollback()
+    back = url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id)
+
+    def unprintable(error: issuing.UnprintableError):
         flash(_("PDF を作れませんでした: %(problem)s", problem=PRINT_PROBLEM_MESSAGES[error.code]), "error")
-        return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
-    except DBAPIError as error:
-        if database_unreachable(error):
-            raise
-        db.session.rollback()
-        return storage_failed_page(error, url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
-    return pdf_response(data, f"{cert.serial}.pdf")
+        return redirect(back)
+
+    return pdf.certificate_pdf(cert, back_url=back, unprintable=unprintable)
 
 
 @bp.route("/organisations/<int:org_id>/certificates/<int:cert_id>/repair", methods=["POST"])
@@ -243,7 +175,7 @@ def certificate_repair(org_id: int, cert_id: int):
                        base_url=current_app.config["BASE_URL"])
     except FontMissingError as error:
         db.session.rollback()
-        return font_missing_page(error)
+        return pdf.font_missing_page(error)
     except issuing.UnprintableError as error:
         db.session.rollback()
         flash(_("まだ PDF を作れません: %(problem)s", problem=PRINT_PROBLEM_MESSAGES[error.code]), "error")
@@ -327,6 +259,4 @@ def bulk_download(org_id: int, job_id: int):
     audit.record(db.session, "certificate.bulk_download", actor_id=current_user.id, target_type="bulk_job",
                  target_id=job.id, count=job.total)
     db.session.commit()
-    response = current_app.response_class(data, mimetype="application/zip")
-    response.headers["Content-Disposition"] = f"attachment; filename=certificates-{job.id}.zip"
-    return response
+    return download(data, "application/zip", f"certificates-{job.id}.zip", cache_control=None)

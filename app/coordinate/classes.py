@@ -3,41 +3,17 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange
 
 from app.coordinate import bp
+from app.coordinate.forms import CardsForm, ClassForm, RenameForm
 from app.coordinate.views import load_organisation
 from app.extensions import db
-from app.forms import ConfirmForm, PrintableName, printable_text
+from app.forms import ConfirmForm
 from app.models import OrganisationKind
 from app.services.accounts import pupils
 from app.services.certificates.fonts import find_japanese_fonts
 from app.urls import external_url
-
-
-class ClassForm(FlaskForm):
-    # Pupils are named "<class> <n>番" until renamed, and that name is printed on their certificates.
-    name = StringField(_l("クラスの名前（例: 6年1組）"), filters=[printable_text], validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
-        PrintableName("holder_name", suffix=" 999番")])
-    count = IntegerField(_l("児童・生徒の人数"), validators=[
-        DataRequired(message=_l("人数を数字で入力してください。")),
-        NumberRange(min=1, max=pupils.MAX_PUPILS, message=_l("1から%(max)d人までにしてください。"))])
-    submit = SubmitField(_l("クラスを作る"))
-
-
-class RenameForm(FlaskForm):
-    display_name = StringField(_l("表示名（修了証に印刷されます）"), filters=[printable_text], validators=[
-        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
-        PrintableName("holder_name")])
-
-
-class CardsForm(FlaskForm):
-    include_logged_in = BooleanField(_l("ログインしたことのある児童・生徒のカードも作り直す"))
 
 
 def _load_class(org_id: int, class_id: int):

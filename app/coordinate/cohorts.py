@@ -18,7 +18,6 @@ from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.jobs import dispatch_bulk
-from app.learn.certificates import font_missing_page, pdf_response
 from app.models import Certificate, Cohort, CohortMode, Enrolment
 from app.services.certificates import bulk, documents
 from app.services.certificates.fonts import FontMissingError
@@ -27,6 +26,7 @@ from app.services.content import courses
 from app.services.infra import audit, exports
 from app.urls import external_url
 from app.web import cohort_mail, cohort_text
+from app.web.pdf import font_missing_page, pdf_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

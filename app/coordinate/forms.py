@@ -1,9 +1,10 @@
-"""Forms of the cohort pages: the cohort itself, the CSV upload and confirmation, invitations."""
+"""Forms of the coordinator's pages: cohorts (the cohort itself, the CSV upload and confirmation,
+invitations), certificate settings and corrections, school classes."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,6 +13,7 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
+    SubmitField,
     TimeField,
     URLField,
 )
@@ -19,6 +21,9 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from app.forms import PrintableName, printable_text
 from app.models import CohortMode
+from app.services.accounts import pupils
+from app.services.certificates.logos import logo_problem
+from app.services.certificates.render import CERTIFICATE_TITLES
 from app.web.cohort_text import MODE_LABELS
 
 REQUIRED = _l("入力してください。")
@@ -87,3 +92,77 @@ class InviteForm(FlaskForm):
         DataRequired(message=REQUIRED), Email(message=_l("メールアドレスの形が正しくありません。")), Length(max=254)])
     display_name = StringField(_l("お名前"), filters=[printable_text],
                                validators=[DataRequired(message=REQUIRED), Length(max=60), PrintableName("holder_name")])
+
+
+# --- certificates ------------------------------------------------------------------------------------
+
+MAX_LOGO_BYTES = 1024 * 1024
+LOGO_MESSAGES = {
+    "unreadable": _l("ロゴの画像を読み取れませんでした。PNG か JPEG の画像を選んでください。"),
+    "format": _l("ロゴには PNG か JPEG の画像を使ってください。"),
+    "too_many_pixels": _l("ロゴの画像が大きすぎます。縦横4000ピクセル以内（1600万画素以内）の画像にしてください。"),
+}
+
+
+def valid_logo(form, field) -> None:
+    """A real PNG or JPEG image of bounded bytes and pixels, judged by its content, not its name;
+    its size is read from the header before anything is decoded."""
+    upload = field.data
+    if not upload or not getattr(upload, "filename", ""):
+        return
+    data = upload.read(MAX_LOGO_BYTES + 1)
+    upload.stream.seek(0)
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationError(_l("ロゴの画像は1MB以下にしてください。"))
+    problem = logo_problem(data)
+    if problem is not None:
+        raise ValidationError(LOGO_MESSAGES[problem])
+
+
+class SettingsForm(FlaskForm):
+    title = SelectField(_l("証書の名前"), choices=[(t, t) for t in CERTIFICATE_TITLES])
+    organiser_name = StringField(_l("発行者として印刷する名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=100), PrintableName("organiser_name")])
+    signatory_title = StringField(_l("署名者の役職（例: 市長）"), filters=[printable_text],
+                                  validators=[Optional(), Length(max=40), PrintableName()])
+    # The title and the name share one printed line: their sum must fit.
+    signatory_name = StringField(_l("署名者の氏名"), filters=[printable_text], validators=[
+        Optional(), Length(max=60), PrintableName("signatory_name", together={"signatory_title": "signatory_title"})])
+    valid_years = IntegerField(_l("有効期間（年）。空欄なら期限なし"), validators=[
+        Optional(), NumberRange(min=1, max=20, message=_l("1〜20の数を入力してください。"))])
+    logo = FileField(_l("ロゴ（PNG または JPEG、1MB まで）"), validators=[
+        FileAllowed(["png", "jpg", "jpeg"], message=_l("PNG か JPEG の画像を選んでください。")), valid_logo])
+    remove_logo = BooleanField(_l("今のロゴを外す"))
+
+
+class ReissueForm(FlaskForm):
+    holder_name = StringField(_l("正しいお名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
+
+
+class RepairForm(FlaskForm):
+    holder_name = StringField(_l("証書に印刷するお名前"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60), PrintableName("holder_name")])
+
+
+# --- school classes ------------------------------------------------------------------------------------
+
+class ClassForm(FlaskForm):
+    # Pupils are named "<class> <n>番" until renamed, and that name is printed on their certificates.
+    name = StringField(_l("クラスの名前（例: 6年1組）"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("holder_name", suffix=" 999番")])
+    count = IntegerField(_l("児童・生徒の人数"), validators=[
+        DataRequired(message=_l("人数を数字で入力してください。")),
+        NumberRange(min=1, max=pupils.MAX_PUPILS, message=_l("1から%(max)d人までにしてください。"))])
+    submit = SubmitField(_l("クラスを作る"))
+
+
+class RenameForm(FlaskForm):
+    display_name = StringField(_l("表示名（修了証に印刷されます）"), filters=[printable_text], validators=[
+        DataRequired(message=_l("入力してください。")), Length(max=60, message=_l("%(max)d文字以内で入力してください。")),
+        PrintableName("holder_name")])
+
+
+class CardsForm(FlaskForm):
+    include_logged_in = BooleanField(_l("ログインしたことのある児童・生徒のカードも作り直す"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import url_for
 
-from app.auth.invitations import send_invitation
 from app.coordinate import bp
 from app.coordinate.forms import InviteForm
 from app.coordinate.views import load_organisation
+from app.web.invitations import send_invitation
 
 
 @bp.route("/organisations/<int:org_id>/members/invite", methods=["POST"])

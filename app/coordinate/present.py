@@ -9,13 +9,13 @@ from markupsafe import Markup
 from app.coordinate import bp
 from app.coordinate.cohorts import load_cohort
 from app.extensions import db
-from app.learn.certificates import font_missing_page, pdf_response
-from app.learn.views import NATIONAL_PORTAL
 from app.models import Asset, Audience
 from app.services.certificates import documents
 from app.services.certificates.fonts import FontMissingError
 from app.services.cohorts import slides
 from app.services.learning import enrolling
+from app.web.local_support import local_support
+from app.web.pdf import font_missing_page, pdf_response
 
 
 def _version_or_redirect(org, cohort):
@@ -26,14 +26,10 @@ def _version_or_redirect(org, cohort):
     return version, None
 
 
-def _local_support(org, template: str) -> Markup:
-    # The organiser's own municipality: the desks participants of this session can reach.
-    return Markup(render_template(template, municipality=org.municipality, portal=NATIONAL_PORTAL))
-
-
 def _lesson_screens(org, lesson):
     note = Markup(render_template("coordinate/_present_reflection.html"))
-    return slides.screens(lesson, _local_support(org, "learn/_local_support.html"), note)
+    # The organiser's own municipality: the desks participants of this session can reach.
+    return slides.screens(lesson, local_support(org.municipality), note)
 
 
 @bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/present")
@@ -73,7 +69,7 @@ def cohort_handouts(org_id: int, cohort_id: int):
     if gone:
         return gone
     box = Markup(render_template("pdf/_reflection_box.html"))
-    support = _local_support(org, "pdf/_local_support.html")
+    support = local_support(org.municipality, "pdf/_local_support.html")
     lessons = [(lesson, slides.fill_placeholders(lesson.html, support, box)) for lesson in version.lessons]
     # Lesson images come from the database, looked up by the /content/... address in the HTML.
     assets = {f"/content/{version.id}/{path}": (mime, data) for path, mime, data in db.session.execute(

@@ -60,3 +60,7 @@ def answers_from(form: MultiDict, prefix: str = "q-") -> dict[str, list[str]]:
 
 def survey_answers_from(form: MultiDict) -> dict[str, str]:
     return {key[2:]: form.get(key, "") for key in form if key.startswith("s-")}
+
+
+class JoinForm(FlaskForm):
+    code = HiddenField()

@@ -4,21 +4,16 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import HiddenField
 
 from app.extensions import db, limiter
 from app.forms import ConfirmForm
 from app.learn import bp
+from app.learn.forms import JoinForm
 from app.models import Cohort
-from app.public.join import join_limit, not_found, unknown_code_page
 from app.services.cohorts import cohorts
 from app.web import cohort_mail
 from app.web.cohort_text import JOIN_ERRORS
-
-
-class JoinForm(FlaskForm):
-    code = HiddenField()
+from app.web.joining import join_limit, not_found, unknown_code_page
 
 
 @bp.route("/my/cohorts/join", methods=["POST"])

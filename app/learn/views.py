@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
-from markupsafe import Markup
 
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -34,6 +33,8 @@ from app.services.infra import audit, exports
 from app.services.learning import enrolling, progress, quizzes, reflections, surveys
 from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError
+from app.urls import safe_next
+from app.web.local_support import local_support
 
 ERRORS = {
     "not_published": _l("この講座は、いまは受講できません。"),
@@ -51,7 +52,6 @@ ERRORS = {
     "wrong_password": _l("パスワードが正しくありません。"),
     "not_allowed": _l("このアカウントは、ここでは削除できません。"),
 }
-NATIONAL_PORTAL = "https://www.notalone-cao.go.jp/"
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -152,12 +152,9 @@ def _render_lesson(course, version, lesson, enrolment, reflection_form=None, sta
     saved = reflections.reflection_for(db.session, enrolment, lesson.key)
     if reflection_form is None:
         reflection_form = ReflectionForm(formdata=None, text=saved.text if saved else "")
-    municipality = current_user.municipality
-    local_support = Markup(render_template("learn/_local_support.html", municipality=municipality,
-                                           portal=NATIONAL_PORTAL))
     return render_template(
         "learn/lesson.html", course=course, version=version, lesson=lesson, enrolment=enrolment, done=done,
-        parts=lesson_parts(lesson.html, local_support),
+        parts=lesson_parts(lesson.html, local_support(current_user.municipality)),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         minutes_left=progress.minutes_left(version, done), reflection=saved, reflection_form=reflection_form,
@@ -197,6 +194,9 @@ def complete_lesson(slug: str, key: str):
               else _("おめでとう！さいごまで よくがんばりました。"), "success")
         return redirect(url_for("learn.course", slug=slug))
     following = progress.resume_key(version, enrolment, progress.done_keys(db.session, enrolment))
+    if request.form.get("then") == "next":
+        # The 次へ card: completing goes on to the card's own target, the lesson after this one.
+        following = progress.following_key(version, key)
     flash(_("このレッスンを完了にしました。") if not _is_children(course) else _("できたね！つぎへ すすもう。"),
           "success")
     if following:
@@ -387,8 +387,6 @@ def preferences():
                                  is_furigana_on=form.furigana.data)
         db.session.commit()
         flash(_("表示を変えました。"), "success")
-    from app.auth.views import safe_next
-
     return redirect(safe_next(form.next.data) or url_for("learn.my_page"))
 
 

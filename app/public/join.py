@@ -6,7 +6,7 @@ Only codes that are not found count against the rate limit, so a whole class sca
 from one school network is never blocked, while guessing codes is."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,19 +18,7 @@ from app.services.accounts.accounts import normalise_email
 from app.services.cohorts import cohorts
 from app.services.learning import enrolling
 from app.web.cohort_text import JOIN_ERRORS
-
-
-def join_limit() -> str:
-    return current_app.config["JOIN_RATE_LIMIT"]
-
-
-def not_found(response) -> bool:
-    return response.status_code == 404
-
-
-def unknown_code_page(code: str):
-    message = str(JOIN_ERRORS["unknown_code"]) % {"code": code[:20]}
-    return render_template("public/join_code.html", code=code[:20], error=message), 404
+from app.web.joining import join_limit, not_found, unknown_code_page
 
 
 @bp.route("/join")

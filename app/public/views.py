@@ -19,6 +19,7 @@ from app.extensions import db, limiter
 from app.models import Asset, ContentVersion, Role
 from app.public import bp, home
 from app.services.organisations import municipalities
+from app.urls import safe_next
 
 
 @bp.route("/")
@@ -67,8 +68,6 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    from app.auth.views import safe_next
-
     return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
 
 

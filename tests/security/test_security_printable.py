@@ -111,12 +111,12 @@ NAME_FIELDS = [
     ("app.coordinate.forms:CohortForm", "title", {}),
     ("app.coordinate.forms:CohortForm", "venue", {}),
     ("app.coordinate.forms:CohortForm", "instructor_name", {}),
-    ("app.coordinate.classes:RenameForm", "display_name", {}),
-    ("app.coordinate.classes:ClassForm", "name", {}),
-    ("app.coordinate.certificates:ReissueForm", "holder_name", {}),
-    ("app.coordinate.certificates:SettingsForm", "organiser_name", {}),
-    ("app.coordinate.certificates:SettingsForm", "signatory_title", {"signatory_name": "山田 太郎"}),
-    ("app.coordinate.certificates:SettingsForm", "signatory_name", {"signatory_title": "会長"}),
+    ("app.coordinate.forms:RenameForm", "display_name", {}),
+    ("app.coordinate.forms:ClassForm", "name", {}),
+    ("app.coordinate.forms:ReissueForm", "holder_name", {}),
+    ("app.coordinate.forms:SettingsForm", "organiser_name", {}),
+    ("app.coordinate.forms:SettingsForm", "signatory_title", {"signatory_name": "山田 太郎"}),
+    ("app.coordinate.forms:SettingsForm", "signatory_name", {"signatory_title": "会長"}),
 ]
 
 
