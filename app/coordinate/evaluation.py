@@ -1,4 +1,4 @@
-"""Effect reports (評価・検証) for a coordinator: a cohort, the organisation, its area, its platforms.
+"""Effect reports (評価・検証) for a coordinator: a cohort, the organisation, its area, a platform it runs.
 
 Scope comes from the loaders (404 outside the viewer's organisation); the area is the
 organisation's own (municipality, or prefecture for a prefectural organisation). Figures are
@@ -13,6 +13,7 @@ from app.coordinate.cohorts import _download, _export, load_cohort
 from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.services.evaluation import reports
+from app.services.platform import members
 from app.web import evaluation_reports as shown
 
 SCOPES = ("organisation", "area")
@@ -88,3 +89,30 @@ def cohort_evaluation_file(org_id: int, cohort_id: int, fmt: str):
     data, mimetype = shown.file_bytes(report, fmt, _("%(title)s の講座の効果", title=cohort.title))
     _export("evaluation_cohort", cohort, fmt, len(report.groups) * len(report.items), org.id)
     return _download(data, mimetype, f"evaluation-cohort-{cohort.id}.{fmt}")
+
+
+def _platform_scope(org_id: int, platform_id: int):
+    org = load_organisation(org_id)
+    platform = members.platform_of(db.session, org, platform_id)
+    if platform is None:
+        abort(404)
+    return org, platform, reports.Scope(organisation_ids=tuple(sorted(members.visible_org_ids(db.session, platform))))
+
+
+@bp.route("/organisations/<int:org_id>/platforms/<int:platform_id>/evaluation")
+def platform_evaluation(org_id: int, platform_id: int):
+    org, platform, scope = _platform_scope(org_id, platform_id)
+    filters, compare = shown.filters_from(request.args)
+    report = reports.report(db.session, scope, filters, compare=compare, threshold=shown.threshold())
+    return _render(_("%(name)sの講座の効果", name=platform.name), report, filters, compare,
+                   "coordinate.platform_evaluation", {}, org_id=org.id, platform_id=platform.id)
+
+
+@bp.route("/organisations/<int:org_id>/platforms/<int:platform_id>/evaluation.<any(csv, xlsx):fmt>")
+def platform_evaluation_file(org_id: int, platform_id: int, fmt: str):
+    org, platform, scope = _platform_scope(org_id, platform_id)
+    filters, compare = shown.filters_from(request.args)
+    report = reports.report(db.session, scope, filters, compare=compare, threshold=shown.threshold())
+    data, mimetype = shown.file_bytes(report, fmt, _("%(name)sの講座の効果", name=platform.name))
+    _export("evaluation_platform", None, fmt, len(report.groups) * len(report.items), org.id)
+    return _download(data, mimetype, f"evaluation-platform-{platform.id}.{fmt}")

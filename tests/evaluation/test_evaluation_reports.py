@@ -62,7 +62,7 @@ def test_mode_comparison_is_one_click(app, ikoma, course):
     assert "— 11組" in page and "compare=1" in page
     compared = client.get(f"/coordinate/organisations/{ikoma.id}/evaluation?compare=1").get_data(as_text=True)
     assert "対面 — 5組" in compared and "オンライン（ライブ） — 6組" in compared
-    assert "オンデマンド — " in compared
+    assert "オンデマンド — 0組" in compared and "開催のしかたで比べる（変化の平均" in compared
 
 
 def test_reports_are_scoped_to_the_viewers_organisation(app, ikoma, course):
@@ -120,3 +120,25 @@ def test_no_route_file_or_log_links_answers_to_a_person(app, ikoma, course):
         assert "識別子さん" not in text and "@example.jp" not in text.replace("c2@example.jp", "").replace(
             "a@example.jp", "")
         assert not any(key in text for key in keys)
+
+
+def test_platform_report_covers_its_active_members_only(app, ikoma, course):
+    from app.services.platform import members
+
+    partner = make_organisation(municipality="292010", name="奈良市")
+    outsider = make_organisation(municipality="142166", name="座間市")
+    platform = members.create_platform(db.session, ikoma, "奈良の連携", actor=None)
+    row = members.invite(db.session, platform, partner.id, actor=None)
+    members.accept(db.session, row, actor=None)
+    db.session.commit()
+    _cohort_with_pairs(partner, course, 3)
+    _cohort_with_pairs(ikoma, course, 2)
+    _cohort_with_pairs(outsider, course, 5)
+    client = coordinator_client(app, ikoma, "c2@example.jp")
+    page = client.get(f"/coordinate/organisations/{ikoma.id}/platforms/{platform.id}/evaluation").get_data(
+        as_text=True)
+    assert "— 5組" in page and "— 10組" not in page  # 奈良市's 3 and 生駒市's 2; 座間市's 5 are not members
+    other = make_organisation(name="他の団体")
+    theirs = members.create_platform(db.session, other, "他の連携", actor=None)
+    db.session.commit()
+    assert client.get(f"/coordinate/organisations/{ikoma.id}/platforms/{theirs.id}/evaluation").status_code == 404

@@ -132,6 +132,8 @@ def _item(values: list[int], slot: int) -> ItemFigures | None:
 
 def _group(mode: CohortMode | None, values: list[int], shown_pairs: bool, shown_items: list[bool],
            threshold: int) -> Group:
+    if values[0] == 0:  # nobody: a zero is not a small group, so it is shown as it is
+        return Group(mode, 0, [None] * MAX_ITEMS)
     if not shown_pairs:
         return Group(mode, None, [None] * MAX_ITEMS)
     answered, noticed, spoke, connected = values[-4:]
