@@ -197,6 +197,9 @@ def complete_lesson(slug: str, key: str):
     if request.form.get("then") == "next":
         # The 次へ card: completing goes on to the card's own target, the lesson after this one.
         following = progress.following_key(version, key)
+    if request.form.get("then") == "next":
+        # The 次へ card: completing goes on to the card's own target, the lesson after this one.
+        following = progress.following_key(version, key)
     flash(_("このレッスンを完了にしました。") if not _is_children(course) else _("できたね！つぎへ すすもう。"),
           "success")
     if following:

@@ -40,13 +40,20 @@ def note_visit(session: Session, enrolment: Enrolment, key: str) -> bool:
 
 
 def resume_key(version: ContentVersion, enrolment: Enrolment | None, done: set[str]) -> str | None:
-    """The lesson to continue with: the last one opened if not yet done, else the first not done."""
+    """The lesson to continue with (つづきから学ぶ): the first one not done, in course order.
+
+    Not the last one opened: someone who looked ahead and came back resumes where their
+    progress stops. One model of progress: a lesson is done when its end is reached and 次へ
+    (or the complete button) is pressed, both a POST; opening a page never completes anything."""
+    del enrolment  # kept in the signature: callers pass it, and the rule may weigh it again
+    return next((lesson.key for lesson in version.lessons if lesson.key not in done), None)
+
+
+def following_key(version: ContentVersion, key: str) -> str | None:
+    """The lesson after `key` in course order (the 次へ card's target), None after the last."""
     keys = [lesson.key for lesson in version.lessons]
-    if not keys:
-        return None
-    if enrolment is not None and enrolment.last_lesson_key in keys and enrolment.last_lesson_key not in done:
-        return enrolment.last_lesson_key
-    return next((k for k in keys if k not in done), None)
+    index = keys.index(key) if key in keys else len(keys)
+    return keys[index + 1] if index + 1 < len(keys) else None
 
 
 def minutes_left(version: ContentVersion, done: set[str]) -> int:
