@@ -803,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database can be reused")
     parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g,h)")
+    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g,h,i)")
     parser.add_argument("--skip-upgrade", action="store_true",
                         help="leave the schema as it is (to measure an older commit on the same database)")
     args = parser.parse_args(argv)
@@ -864,6 +864,10 @@ def main(argv: list[str] | None = None) -> int:
 
             run.section("h", "Evaluation: national effect report",
                         lambda s: evaluation.bench_evaluation(run, app_server, s))
+        if want("i"):
+            from bench import finder
+
+            run.section("i", "Public session finder and its feeds", lambda s: finder.bench_finder(run, app_server, s))
         if want("g"):
             run.section("g", "Memory of a gunicorn worker", lambda s: bench_memory(run, app_server, s))
     if want("f"):
