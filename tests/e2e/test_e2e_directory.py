@@ -55,7 +55,7 @@ def _shot(j, name: str) -> None:
 def _card(j, name: str) -> str:
     """Download the card from the lesson, keep it and its PNGs, return its text."""
     with j.page.expect_download() as info:
-        j.page.get_by_role("link", name="相談先カード（名刺サイズ）をダウンロード").click()
+        j.page.locator(".local-support-box a[href*='support-card.pdf']").click()
     pdf = SHOTS / f"{name}.pdf"
     info.value.save_as(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "200", str(pdf), str(SHOTS / name)], check=True)
@@ -141,4 +141,6 @@ def test_a_pupil_sees_the_places_for_children_in_their_words(live, new_journey):
     expect(box.locator("ruby").first).to_be_visible()
     j.check("pupil-lesson-box")
     box.screenshot(path=str(SHOTS / "06-pupil-lesson-box.png"))
+    text = _card(j, "07-pupil-card")
+    assert "れんしゅう用の見本です" in text and "0120-99-7777" in text and "くらしとこころ" not in text
     j.write_report()
