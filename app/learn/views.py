@@ -82,6 +82,13 @@ def _error(code: str) -> str:
     return str(ERRORS.get(code, ERRORS["busy"]))
 
 
+def _certificate(enrolment):
+    """The completed enrolment's certificate, offered where the learner finishes (item 5)."""
+    if enrolment is None or enrolment.completed_at is None:
+        return None
+    return issuing.current_certificate(db.session, enrolment.id)
+
+
 def _preferences_form() -> PreferencesForm:
     form = PreferencesForm(formdata=None, text_size=current_user.text_size.value,
                            furigana=current_user.is_furigana_on)
@@ -119,7 +126,7 @@ def course(slug: str):
     return render_template(
         "learn/course.html", course=course, version=version, enrolment=enrolment, done=done,
         resume=progress.resume_key(version, enrolment, done), minutes_left=progress.minutes_left(version, done),
-        children=_is_children(course), form=ConfirmForm())
+        children=_is_children(course), form=ConfirmForm(), certificate=_certificate(enrolment))
 
 
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
@@ -304,7 +311,7 @@ def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=
         results={r.id: r for r in result.results} if result else {},
         chosen=chosen if chosen is not None else (attempt.answers or {}), missing=set(missing), result=result,
         explain=quizzes.may_show_explanations(attempt, enrolment), pass_mark=quizzes.pass_mark(attempt.version),
-        children=_is_children(course),
+        children=_is_children(course), certificate=_certificate(enrolment),
         left=quizzes.attempts_left(db.session, enrolment, attempt.version)), status
 
 
