@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, render_template, request, stream_with_context
+from flask import abort, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from app.admin.forms import AuditFilterForm
 from app.extensions import db
 from app.services.accounts import audit_search
 from app.services.infra import audit
+from app.web.downloads import download
 
 ACTION_LABELS = {
     "auth.login": _l("ログイン"),
@@ -119,8 +120,5 @@ def audit_export():
         for piece in audit_search.csv_lines(db.session, filters):
             yield piece.encode("utf-8")
 
-    response = current_app.response_class(stream_with_context(body()), mimetype="text/csv")
-    name = f"audit_log_{dt.datetime.now(audit_search.JST):%Y%m%d}.csv"
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(stream_with_context(body()), "text/csv",
+                    f"audit_log_{dt.datetime.now(audit_search.JST):%Y%m%d}.csv")

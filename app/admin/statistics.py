@@ -23,8 +23,8 @@ from app.services.statistics import statistics_tables, tilemap
 from app.services.statistics.statistics import AGE_BANDS, MODES, SEXES, Filters, fiscal_year_label
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS
+from app.web.downloads import XLSX, download
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AUDIENCE_LABELS = {Audience.ADULT: _l("大人向け"), Audience.CHILDREN: _l("子ども向け")}
 TABLE_TITLES = {
     "periods": _l("四半期・年度ごと"),
@@ -181,10 +181,7 @@ def _export(fmt: str, table_key: str | None):
         mimetype = "text/csv; charset=utf-8"
     else:
         data, mimetype = exports.xlsx_bytes(sheets), XLSX
-    response = current_app.response_class(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename={stem}.{fmt}"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, mimetype, f"{stem}.{fmt}")
 
 
 @bp.route("/statistics/export.csv")

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.coordinate import area_suppression, bp
 from app.coordinate.cohorts import XLSX, _download, _export
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_organisation
 from app.extensions import db
 from app.models import Audience
 from app.services.cohorts import cohort_reports

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.coordinate import bp
 from app.coordinate.forms import MAX_LOGO_BYTES, ReissueForm, RepairForm, SettingsForm
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_certificate, load_job, load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm, RevokeForm, printable_text
 from app.jobs import dispatch_bulk
@@ -37,22 +37,6 @@ PRINT_PROBLEM_MESSAGES = {
     "template": _l("証書のひな形に問題があります。運営者に連絡してください。"),
     "render": _l("PDF の作成に失敗しました。運営者に連絡してください。"),
 }
-
-
-def load_certificate(org_id: int, cert_id: int) -> tuple:
-    org = load_organisation(org_id)
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None or cert.organisation_id != org.id:
-        abort(404)
-    return org, cert
-
-
-def load_job(org_id: int, job_id: int) -> tuple:
-    org = load_organisation(org_id)
-    job = db.session.get(BulkJob, job_id)
-    if job is None or job.organisation_id != org.id:
-        abort(404)
-    return org, job
 
 
 @bp.route("/organisations/<int:org_id>/certificate-settings", methods=["GET", "POST"])

@@ -1,35 +1,20 @@
 """School classes: a teacher creates pupils without e-mail, prints login cards, resets passwords."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.coordinate import bp
 from app.coordinate.forms import CardsForm, ClassForm, RenameForm
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_class, load_organisation, load_pupil
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import OrganisationKind
 from app.services.accounts import pupils
 from app.services.certificates.fonts import find_japanese_fonts
 from app.urls import external_url
-
-
-def _load_class(org_id: int, class_id: int):
-    org = load_organisation(org_id)
-    school_class = pupils.class_in(db.session, org, class_id)
-    if school_class is None:
-        abort(404)
-    return org, school_class
-
-
-def _load_pupil(org_id: int, class_id: int, pupil_id: int):
-    org, school_class = _load_class(org_id, class_id)
-    pupil = pupils.pupil_in(db.session, school_class, pupil_id)
-    if pupil is None:
-        abort(404)
-    return org, school_class, pupil
+from app.web.downloads import download
 
 
 @bp.route("/organisations/<int:org_id>/classes", methods=["GET", "POST"])
@@ -51,7 +36,7 @@ def classes(org_id: int):
 
 @bp.route("/organisations/<int:org_id>/classes/<int:class_id>")
 def school_class(org_id: int, class_id: int):
-    org, school_class = _load_class(org_id, class_id)
+    org, school_class = load_class(org_id, class_id)
     return render_template("coordinate/school_class.html", org=org, school_class=school_class,
                            pupils=pupils.pupils_of(db.session, school_class), form=ConfirmForm(),
                            cards_form=CardsForm(formdata=None))
@@ -59,7 +44,7 @@ def school_class(org_id: int, class_id: int):
 
 @bp.route("/organisations/<int:org_id>/classes/<int:class_id>/cards", methods=["POST"])
 def login_cards(org_id: int, class_id: int):
-    org, school_class = _load_class(org_id, class_id)
+    org, school_class = load_class(org_id, class_id)
     form = CardsForm()
     if not form.validate_on_submit():
         return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
@@ -76,15 +61,12 @@ def login_cards(org_id: int, class_id: int):
     pdf = pupils.cards_pdf(html, font)
     # Committed only once the PDF exists, so a failed render leaves the old passwords working.
     db.session.commit()
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="login-cards-{school_class.code}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(pdf, "application/pdf", f"login-cards-{school_class.code}.pdf", cache_control="no-store")
 
 
 @bp.route("/organisations/<int:org_id>/classes/<int:class_id>/pupils/<int:pupil_id>/rename", methods=["POST"])
 def rename_pupil(org_id: int, class_id: int, pupil_id: int):
-    org, school_class, pupil = _load_pupil(org_id, class_id, pupil_id)
+    org, school_class, pupil = load_pupil(org_id, class_id, pupil_id)
     form = RenameForm()
     if form.validate_on_submit():
         pupils.rename(db.session, pupil, form.display_name.data, current_user)
@@ -98,7 +80,7 @@ def rename_pupil(org_id: int, class_id: int, pupil_id: int):
 
 @bp.route("/organisations/<int:org_id>/classes/<int:class_id>/pupils/<int:pupil_id>/reset", methods=["POST"])
 def reset_pupil(org_id: int, class_id: int, pupil_id: int):
-    org, school_class, pupil = _load_pupil(org_id, class_id, pupil_id)
+    org, school_class, pupil = load_pupil(org_id, class_id, pupil_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
     password = pupils.new_password(db.session, pupil, current_user)

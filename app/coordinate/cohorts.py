@@ -7,14 +7,14 @@ import datetime as dt
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.coordinate import bp
 from app.coordinate.forms import CohortForm, ConfirmImportForm, UploadForm
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_cohort, load_import, load_invitation, load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.jobs import dispatch_bulk
@@ -26,37 +26,8 @@ from app.services.content import courses
 from app.services.infra import audit, exports
 from app.urls import external_url
 from app.web import cohort_mail, cohort_text
+from app.web.downloads import XLSX, download
 from app.web.pdf import font_missing_page, pdf_response
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# --- loaders ------------------------------------------------------------------------------------------
-
-def load_cohort(org_id: int, cohort_id: int):
-    """The organisation and its cohort; 404 when either is missing or outside the viewer's scope."""
-    org = load_organisation(org_id)
-    cohort = cohorts.cohort_in(db.session, org, cohort_id)
-    if cohort is None:
-        abort(404)
-    return org, cohort
-
-
-def load_invitation(org_id: int, cohort_id: int, invitation_id: int):
-    org, cohort = load_cohort(org_id, cohort_id)
-    invitation = cohorts.invitation_in(db.session, cohort, invitation_id)
-    if invitation is None:
-        abort(404)
-    return org, cohort, invitation
-
-
-def load_import(org_id: int, cohort_id: int, import_id: int):
-    org, cohort = load_cohort(org_id, cohort_id)
-    imp = participant_import.import_in(db.session, cohort, import_id)
-    if imp is None:
-        abort(404)
-    return org, cohort, imp
-
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -98,11 +69,8 @@ def join_url(cohort: Cohort) -> str:
     return external_url("public.join_landing", code=cohorts.format_join_code(cohort.join_code))
 
 
-def _download(data: bytes, mimetype: str, filename: str):
-    response = current_app.response_class(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return download(data, mimetype, filename)
 
 
 def _export(kind: str, cohort: Cohort | None, fmt: str, rows: int, org_id: int) -> None:

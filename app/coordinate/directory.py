@@ -3,14 +3,14 @@ organisation (and the organisation running its platform) keeps it; the platform'
 propose entries, which the keepers approve. Everything 404s outside the viewer's organisations."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.coordinate import bp
 from app.coordinate.directory_forms import DirectoryEntryForm
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import DirectoryEntry, EntryStatus, Municipality, Organisation
@@ -174,10 +174,16 @@ def directory_reject(org_id: int, code: str, entry_id: int):
 
 @bp.route("/organisations/<int:org_id>/directory/<code>/cards.pdf")
 def directory_cards(org_id: int, code: str):
-    """An A4 sheet of ten cards (fronts, then backs) to print for an in-person session."""
-    _org, municipality, _role = load_directory(org_id, code)
+    """An A4 sheet of ten cards (fronts, then backs) to print for an in-person session or a class:
+    for the directory's keepers and proposers, and for any organisation of the town (a school);
+    ?children=1 gives the children's card."""
+    org = load_organisation(org_id)
+    if org.municipality_code == code:
+        municipality = db.session.get(Municipality, code)
+    else:
+        _org, municipality, _role = load_directory(org_id, code)
     try:
-        data = support_cards.card_pdf(municipality, children=False, sheet=True)
+        data = support_cards.card_pdf(municipality, children=request.args.get("children") == "1", sheet=True)
     except FontMissingError as error:
         return font_missing_page(error)
     return pdf_response(data, f"tsunagu-cards-{code}.pdf")

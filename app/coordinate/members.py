@@ -5,7 +5,7 @@ from flask import url_for
 
 from app.coordinate import bp
 from app.coordinate.forms import InviteForm
-from app.coordinate.views import load_organisation
+from app.coordinate.loaders import load_organisation
 from app.web.invitations import send_invitation
 
 

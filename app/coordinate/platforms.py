@@ -14,8 +14,8 @@ from flask_login import current_user
 
 from app.coordinate import area_suppression, bp
 from app.coordinate.cohorts import XLSX, _download, _export
+from app.coordinate.loaders import load_organisation
 from app.coordinate.platform_forms import PlatformForm, PlatformInviteForm
-from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.models import Audience, Cohort, MemberState

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.coordinate import bp
-from app.coordinate.cohorts import load_cohort
+from app.coordinate.loaders import load_cohort
 from app.extensions import db
 from app.models import Asset, Audience
 from app.services.certificates import documents

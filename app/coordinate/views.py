@@ -6,18 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.coordinate import bp
+from app.coordinate.loaders import load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.services.accounts import accounts
 from app.services.organisations import organisations
-
-
-def load_organisation(org_id: int):
-    """The organisation if the viewer may see it; 404 whether missing or out of scope."""
-    org = organisations.get_organisation_in_scope(db.session, current_user, org_id)
-    if org is None:
-        abort(404)
-    return org
 
 
 @bp.route("/")

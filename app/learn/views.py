@@ -1,11 +1,9 @@
 """The learner's pages: catalogue, course, lessons, reflection, quiz, survey, my page, my data."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -34,6 +32,7 @@ from app.services.learning import enrolling, progress, quizzes, reflections, sur
 from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError
 from app.urls import safe_next
+from app.web.downloads import download
 from app.web.local_support import local_support
 
 ERRORS = {
@@ -201,9 +200,6 @@ def complete_lesson(slug: str, key: str):
               else _("おめでとう！さいごまで よくがんばりました。"), "success")
         return redirect(url_for("learn.course", slug=slug))
     following = progress.resume_key(version, enrolment, progress.done_keys(db.session, enrolment))
-    if request.form.get("then") == "next":
-        # The 次へ card: completing goes on to the card's own target, the lesson after this one.
-        following = progress.following_key(version, key)
     if request.form.get("then") == "next":
         # The 次へ card: completing goes on to the card's own target, the lesson after this one.
         following = progress.following_key(version, key)
@@ -418,27 +414,16 @@ def _record_my_data_download(fmt: str) -> None:
 def my_data_json():
     _record_my_data_download("json")
     body = json.dumps(privacy.export_my_data(db.session, current_user), ensure_ascii=False, indent=2)
-    return _download(body, "application/json; charset=utf-8", "my-data.json")
+    return download(body, "application/json; charset=utf-8", "my-data.json", cache_control="no-store")
 
 
 @bp.route("/my/data.csv")
 def my_data_csv():
     _record_my_data_download("csv")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")])
-    # What the trainee typed may start like a formula; Excel must show it, not run it.
-    writer.writerows([[exports.neutralise(cell) for cell in row]
-                      for row in privacy.my_data_rows(privacy.export_my_data(db.session, current_user))])
-    # A byte-order mark so Excel opens the Japanese text as UTF-8.
-    return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "my-data.csv")
-
-
-def _download(body: str, mimetype: str, filename: str):
-    response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # What the trainee typed may start like a formula: exports makes Excel show it, not run it.
+    body = exports.csv_bytes([_("区分"), _("講座"), _("項目"), _("内容"), _("日時")],
+                             privacy.my_data_rows(privacy.export_my_data(db.session, current_user)))
+    return download(body, "text/csv; charset=utf-8", "my-data.csv", cache_control="no-store")
 
 
 @bp.route("/my/delete", methods=["GET", "POST"])

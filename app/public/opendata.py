@@ -8,6 +8,7 @@ from app.public import bp
 from app.services.infra import cache
 from app.services.statistics import opendata
 from app.services.statistics.statistics import fiscal_year_label
+from app.web.downloads import download
 
 CSV_NAME = "tsunagari_supporters.csv"
 
@@ -28,8 +29,5 @@ def opendata_supporters_csv():
     data = cache.remember(("opendata_supporters", threshold, tuple(opendata.published_years())),
                           current_app.config["OPENDATA_CACHE_SECONDS"],
                           lambda: opendata.supporters_csv(db.session, threshold))
-    response = current_app.response_class(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={CSV_NAME}"
     # Only ended fiscal years are published: the file changes once a year, so caches may keep it.
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return download(data, "text/csv", CSV_NAME, cache_control="public, max-age=3600")
