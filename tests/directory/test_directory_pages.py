@@ -251,3 +251,21 @@ def test_public_page_and_open_data(app, towns):
     lines = text.strip().split("\r\n")
     assert lines[0].startswith("全国地方公共団体コード,") and len(lines) == 3
     assert lines[1].startswith("142166,神奈川県,座間市,【例】ざま") and "0743-00-0000" in lines[2]
+
+
+def test_a_school_of_the_town_prints_childrens_cards_for_its_class(app, towns, tmp_path):
+    publish_bundle(DEFAULT_BUNDLES / "tsunagari-children")
+    make_entry(name="【例】こども相談窓口", audiences=("children",), children_wording="【れい】こまったら話してね。")
+    school = make_organisation(municipality=IKOMA, kind=OrganisationKind.SCHOOL, name="生駒市立 例小学校")
+    make_coordinator(school, email="teacher@example.jp")
+    db.session.commit()
+    client = client_of(app, "teacher@example.jp")
+    index = client.get(f"/coordinate/organisations/{school.id}/directory").get_data(as_text=True)
+    assert "子ども向けのカードを印刷する" in index
+    sheet = client.get(f"/coordinate/organisations/{school.id}/directory/{IKOMA}/cards.pdf?children=1")
+    assert sheet.status_code == 200
+    text = _pdf_text(sheet.data, tmp_path)
+    assert "こまったら話してね" in text and "0120-99-7777" in text and "いこま こころの相談室" not in text
+    # Printing is all a school may do with the directory, and only its own town's.
+    assert client.get(f"/coordinate/organisations/{school.id}/directory/{IKOMA}").status_code == 404
+    assert client.get(f"/coordinate/organisations/{school.id}/directory/{ZAMA}/cards.pdf").status_code == 404
