@@ -27,7 +27,7 @@ ALLOWED_DOMAIN_IMPORTS: dict[str, set[str]] = {
     "directory": {"infra", "organisations", "content", "platform"},
     "evaluation": {"infra", "learning", "statistics", "content", "organisations", "platform"},
     "demo": {"infra", "accounts", "organisations", "content", "learning", "certificates", "cohorts",
-             "statistics", "directory"},
+             "statistics", "directory", "platform"},
 }
 # Service modules that may import Flask itself (never request globals): hooks into responses.
 FLASK_ALLOWED = {"app.services.infra.memory"}

@@ -10,6 +10,7 @@ from app.admin import bp
 from app.admin.forms import InviteForm, OrganisationForm
 from app.extensions import db
 from app.models import Organisation, OrganisationKind, User
+from app.services.certificates import issuing
 from app.services.organisations import organisations
 from app.web.invitations import send_invitation
 
@@ -44,6 +45,7 @@ def organisation_new():
         org = organisations.create_organisation(
             db.session, kind=OrganisationKind(form.kind.data), name=form.name.data,
             area_code=form.area_code.data, actor=current_user)
+        issuing.settings_for(db.session, org)  # its certificate settings, with their serial prefix
         db.session.commit()
         flash(_("団体「%(name)s」を作成しました。", name=org.name), "success")
         return redirect(url_for("admin.organisation_detail", org_id=org.id))

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.coordinate import bp
-from app.coordinate.forms import MAX_LOGO_BYTES, ReissueForm, RepairForm, SettingsForm
+from app.coordinate.forms import ReissueForm, RepairForm, SettingsForm, uploaded_logo
 from app.coordinate.loaders import load_certificate, load_job, load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm, RevokeForm, printable_text
@@ -16,7 +16,6 @@ from app.jobs import dispatch_bulk
 from app.models import BulkJob, Certificate, JobStatus
 from app.services.certificates import bulk, issuing
 from app.services.certificates.fonts import FontMissingError
-from app.services.certificates.logos import prepare_logo
 from app.services.certificates.render import (
     CertificateRenderError,
     certificate_problem,
@@ -45,24 +44,15 @@ def certificate_settings(org_id: int):
     settings = issuing.settings_for(db.session, org)
     form = SettingsForm(obj=settings)
     if form.validate_on_submit():
-        settings.title = form.title.data
-        settings.organiser_name = form.organiser_name.data.strip()
-        settings.signatory_title = (form.signatory_title.data or "").strip()
-        settings.signatory_name = (form.signatory_name.data or "").strip()
-        settings.valid_years = form.valid_years.data
-        if form.remove_logo.data:
-            settings.logo, settings.logo_mime = None, None
-        elif form.logo.data and getattr(form.logo.data, "filename", ""):
-            # Stored at print size, re-encoded (which drops EXIF and other metadata): every
-            # certificate embeds it, so a 12000 px logo would cost each render seconds and a GB.
-            settings.logo = prepare_logo(form.logo.data.read(MAX_LOGO_BYTES + 1))
-            settings.logo_mime = "image/png"
-        audit.record(db.session, "certificate.settings", actor_id=current_user.id, target_type="organisation",
-                     target_id=org.id)
+        fields = issuing.SettingsFields(form.title.data, form.organiser_name.data, form.signatory_title.data,
+                                        form.signatory_name.data, form.valid_years.data)
+        issuing.update_settings(db.session, settings, fields, logo=uploaded_logo(form), remove_logo=form.remove_logo.data,
+                                actor=current_user)
         db.session.commit()
         flash(_("証書の設定を保存しました。これから発行する証書に使われます。"), "success")
         return redirect(url_for("coordinate.certificate_settings", org_id=org.id))
-    db.session.commit()  # the default settings row created on first visit
+    # Settings come with the organisation; one made before that gets its default row here, once.
+    db.session.commit()
     return render_template("coordinate/certificate_settings.html", org=org, form=form, settings=settings)
 
 

@@ -119,6 +119,14 @@ def valid_logo(form, field) -> None:
         raise ValidationError(LOGO_MESSAGES[problem])
 
 
+def uploaded_logo(form: SettingsForm) -> bytes | None:
+    """The logo file chosen in the form (already checked by valid_logo), or None when none was chosen."""
+    upload = form.logo.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return upload.read(MAX_LOGO_BYTES + 1)
+
+
 class SettingsForm(FlaskForm):
     title = SelectField(_l("証書の名前"), choices=[(t, t) for t in CERTIFICATE_TITLES])
     organiser_name = StringField(_l("発行者として印刷する名前"), filters=[printable_text], validators=[

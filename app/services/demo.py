@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from app.models import EntryStatus, Membership, Organisation, OrganisationKind, Role, SchoolClass, User
 from app.services.accounts import pupils
 from app.services.accounts.accounts import verify_password
+from app.services.certificates import issuing
 from app.services.directory import entries as directory_entries
 from app.services.organisations import organisations
 
@@ -65,6 +66,7 @@ def _organisation(session: Session, kind: OrganisationKind, name: str) -> Organi
         organisations.set_area(session, org, IKOMA)
         session.add(org)
         session.flush()
+        issuing.settings_for(session, org)  # its certificate settings come with it
     return org
 
 

@@ -103,6 +103,35 @@ def settings_for(session: Session, org: Organisation) -> CertificateSettings:
     return settings
 
 
+@dataclass(frozen=True)
+class SettingsFields:
+    """What an organisation chooses for its certificates (checked by the settings form)."""
+    title: str
+    organiser_name: str
+    signatory_title: str | None
+    signatory_name: str | None
+    valid_years: int | None
+
+
+def update_settings(session: Session, settings: CertificateSettings, fields: SettingsFields, *,
+                    logo: bytes | None = None, remove_logo: bool = False, actor: User) -> None:
+    """Save the organisation's choices; a new logo (already checked: PNG or JPEG of bounded size)
+    replaces the old one, `remove_logo` drops it."""
+    settings.title = fields.title
+    settings.organiser_name = fields.organiser_name.strip()
+    settings.signatory_title = (fields.signatory_title or "").strip()
+    settings.signatory_name = (fields.signatory_name or "").strip()
+    settings.valid_years = fields.valid_years
+    if remove_logo:
+        settings.logo, settings.logo_mime = None, None
+    elif logo:
+        # Stored at print size, re-encoded (which drops EXIF and other metadata): every
+        # certificate embeds it, so a 12000 px logo would cost each render seconds and a GB.
+        settings.logo, settings.logo_mime = prepare_logo(logo), "image/png"
+    audit.record(session, "certificate.settings", actor_id=actor.id, target_type="organisation",
+                 target_id=settings.organisation_id)
+
+
 # --- issuing ------------------------------------------------------------------------------------
 
 def issuer_for(session: Session, enrolment: Enrolment) -> Organisation | None:
