@@ -14,10 +14,12 @@ from app.services.accounts.accounts import verify_password
 from app.services.certificates import issuing
 from app.services.directory import entries as directory_entries
 from app.services.organisations import organisations
+from app.services.platform import members as platform_members
 
 IKOMA = "292095"
 DEMO_ORG_NAME = "生駒市 つながりサポーター事務局（デモ）"
 DEMO_SCHOOL_NAME = "生駒市立つながり小学校（デモ）"
+DEMO_PLATFORM_NAME = "生駒市つながり連携プラットフォーム（デモ）"
 DEMO_CLASS_NAME = "6年1組"
 DEMO_CLASS_SIZE = 5
 # Fixed, so the README can show it; made of the characters pupils' printed passwords use.
@@ -115,6 +117,14 @@ def _demo_directory(session: Session) -> None:
         directory_entries.add_entry(session, IKOMA, fields, actor=None)
 
 
+def _demo_platform(session: Session, org: Organisation, school: Organisation) -> None:
+    """The demo town's platform, once, with the demo school invited (the teacher may accept it)."""
+    if any(p.name == DEMO_PLATFORM_NAME for p in platform_members.platforms_run_by(session, org.id)):
+        return
+    platform = platform_members.create_platform(session, org, DEMO_PLATFORM_NAME, actor=None)
+    platform_members.invite(session, platform, school.id, actor=None)
+
+
 def ensure_demo(session: Session) -> Demo:
     """Create the demo organisations, accounts and class if missing; running it again changes
     nothing (pupil 1's password is put back to the demo one if someone changed it)."""
@@ -130,6 +140,7 @@ def ensure_demo(session: Session) -> Demo:
         # Sessions opened with another password end, as when the teacher prints a new card.
         pupil.session_version += 1
     _demo_directory(session)
+    _demo_platform(session, org, school)
     session.flush()
     return Demo(org, school, list(DEMO_ACCOUNTS),
                 DemoPupil(school_class.code, pupil.pupil_number, DEMO_PUPIL_PASSWORD, pupil.display_name))
