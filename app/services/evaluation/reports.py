@@ -18,7 +18,7 @@ from app.models import Audience, CohortMode, ContentVersion, EvaluationPair
 from app.models.evaluation import MAX_ITEMS
 from app.services.evaluation.answers import questionnaire_of
 from app.services.evaluation.maths import Change, mean_change
-from app.services.statistics.suppression import DEFAULT_THRESHOLD, suppress
+from app.services.statistics.suppression import DEFAULT_THRESHOLD, SuppressedTable, suppress
 
 MODES = (CohortMode.IN_PERSON, CohortMode.LIVE_ONLINE, CohortMode.ON_DEMAND)
 SLOTS = range(1, MAX_ITEMS + 1)
@@ -103,8 +103,8 @@ def query(scope: Scope, filters: Filters) -> sa.Select:
     where = [p.audience == filters.audience, p.before_on.is_not(None), p.after_on.is_not(None)]
     if filters.fiscal_year is not None:
         where.append(p.fiscal_year == filters.fiscal_year)
-    if filters.mode is not None:
-        where.append(p.mode == filters.mode)
+    # No WHERE on the mode: every view is cut from the same by-mode table and suppressed the same
+    # way, or the total of one view minus the modes shown in another would give a hidden mode away.
     for column, value in ((p.cohort_id, scope.cohort_id), (p.organisation_id, scope.organisation_id),
                           (p.municipality_code, scope.municipality_code), (p.prefecture_code, scope.prefecture_code)):
         if value is not None:
@@ -142,24 +142,32 @@ def _group(mode: CohortMode | None, values: list[int], shown_pairs: bool, shown_
     return Group(mode, values[0], items, followup)
 
 
-def build(rows: list, version: ContentVersion | None, *, compare: bool,
+def build(rows: list, version: ContentVersion | None, *, compare: bool, mode: CohortMode | None = None,
           threshold: int = DEFAULT_THRESHOLD) -> Report:
-    """The report from the query's rows: total (and modes), suppressed."""
+    """The report from the query's rows: the total, the modes side by side, or one mode; suppressed.
+
+    The decision what to hide is taken once on the table of modes (pairs, and each item's answers),
+    whatever the view: the total, a mode alone and the comparison all show the same figures."""
     sums = _raw(rows)
     total = [sum(column) for column in zip(*sums.values(), strict=True)]
-    pairs = suppress([[sums[m][0] for m in MODES]], threshold)
-    pair_shown = [pairs.cells[0][j] is not None for j in range(len(MODES))]
-    # A total is shown at or above the threshold; with the modes beside it, only if suppress keeps it.
-    total_shown = total[0] >= threshold and (not compare or pairs.total is not None)
-    item_tables = [suppress([[sums[m][1 + 7 * (s - 1)] for m in MODES]], threshold) for s in SLOTS]
-    total_items = [total[1 + 7 * (s - 1)] >= threshold and (not compare or t.total is not None)
-                   for s, t in zip(SLOTS, item_tables, strict=True)]
-    groups = [_group(None, total, total_shown, total_items, threshold)]
+    tables = [suppress([[sums[m][0] for m in MODES]], threshold)]
+    tables += [suppress([[sums[m][1 + 7 * (s - 1)] for m in MODES]], threshold) for s in SLOTS]
+
+    def shown(t: SuppressedTable, j: int | None, count: int) -> bool:
+        # None: the total. Besides suppress's verdict, no group under the threshold is ever shown.
+        return count >= threshold and (t.total if j is None else t.cells[0][j]) is not None
+
+    def group_of(j: int | None) -> Group:
+        values = total if j is None else sums[MODES[j]]
+        items = [shown(tables[s], j, values[1 + 7 * (s - 1)]) for s in SLOTS]
+        return _group(None if j is None else MODES[j], values, shown(tables[0], j, values[0]), items, threshold)
+
     if compare:
-        for j, mode in enumerate(MODES):
-            shown = [pair_shown[j] and sums[mode][0] >= threshold and t.cells[0][j] is not None
-                     and sums[mode][1 + 7 * (s - 1)] >= threshold for s, t in zip(SLOTS, item_tables, strict=True)]
-            groups.append(_group(mode, sums[mode], pair_shown[j] and sums[mode][0] >= threshold, shown, threshold))
+        groups = [group_of(None), *[group_of(j) for j in range(len(MODES))]]
+    elif mode is not None:
+        groups = [group_of(MODES.index(mode))]
+    else:
+        groups = [group_of(None)]
     spec = questionnaire_of(version)
     return Report(items=spec.items if spec else [], scale=spec.scale if spec else 5,
                   labels_html=spec.labels_html if spec else [], groups=groups, threshold=threshold)
@@ -171,7 +179,7 @@ def report(session: Session, scope: Scope, filters: Filters, *, compare: bool = 
     rows = session.execute(query(scope, filters)).all()
     newest = max((row[2] for row in rows if row[2] is not None), default=None)
     version = session.get(ContentVersion, newest) if newest is not None else None
-    return build(rows, version, compare=compare, threshold=threshold)
+    return build(rows, version, compare=compare, mode=filters.mode, threshold=threshold)
 
 
 def table_rows(report_: Report) -> list[list]:
