@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.coordinate import area_suppression, bp
-from app.coordinate.cohorts import XLSX, _download, _export
+from app.coordinate.cohorts import _export
 from app.coordinate.loaders import load_organisation
 from app.coordinate.platform_forms import PlatformForm, PlatformInviteForm
 from app.extensions import db
@@ -28,6 +28,7 @@ from app.services.platform import dashboard, members
 from app.services.statistics.statistics import current_fiscal_year, fiscal_year_label, fiscal_years
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS
+from app.web.downloads import XLSX, download
 
 PLATFORM_ERRORS = {
     "not_an_area_office": _l("プラットフォームを作れるのは、市区町村または都道府県の団体だけです。"),
@@ -286,10 +287,10 @@ def platform_dashboard_export(org_id: int, platform_id: int, fmt: str):
     _export("platform_dashboard", None, fmt, len(rows), org.id)
     name = f"platform-{platform.id}-{year}.{fmt}"
     if fmt == "csv":
-        return _download(exports.csv_bytes(header, [*rows, *([[], note] if note else [])]),
+        return download(exports.csv_bytes(header, [*rows, *([[], note] if note else [])]),
                          "text/csv; charset=utf-8", name)
     title = _("%(platform)s %(year)s の実績", platform=platform.name, year=fiscal_year_label(year))
-    return _download(exports.xlsx_bytes([exports.Sheet(_("団体別"), header, rows, caption=[title, *note])]), XLSX, name)
+    return download(exports.xlsx_bytes([exports.Sheet(_("団体別"), header, rows, caption=[title, *note])]), XLSX, name)
 
 
 def _report_context(org, platform, year: int) -> dict:
@@ -309,7 +310,7 @@ def platform_report_pdf(org_id: int, platform_id: int):
     except FontMissingError as error:
         return render_template("errors/font_missing.html", error=error), 503
     _export("platform_report", None, "pdf", len(context["board"].lines), org.id)
-    return _download(data, "application/pdf", f"platform-{platform.id}-{context['year']}-report.pdf")
+    return download(data, "application/pdf", f"platform-{platform.id}-{context['year']}-report.pdf")
 
 
 @bp.route("/organisations/<int:org_id>/platforms/<int:platform_id>/report.xlsx")
@@ -325,5 +326,5 @@ def platform_report_xlsx(org_id: int, platform_id: int):
     data = exports.xlsx_bytes([exports.Sheet(_("団体別"), header, rows, caption=caption),
                                exports.Sheet(_("開催回"), cohort_header, cohort_rows, caption=caption)])
     _export("platform_report", None, "xlsx", len(rows), org.id)
-    return _download(data, XLSX, f"platform-{platform.id}-{year}-report.xlsx")
+    return download(data, XLSX, f"platform-{platform.id}-{year}-report.xlsx")
 

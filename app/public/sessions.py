@@ -22,6 +22,7 @@ from app.services.infra import exports
 from app.services.organisations import municipalities
 from app.services.platform import finder
 from app.urls import base_url, external_url
+from app.web.downloads import download
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け（大人）"), Audience.CHILDREN: _l("子ども向け（小・中学生）")}
 FEED_KINDS = "any(municipality,prefecture,platform)"
@@ -150,7 +151,5 @@ def sessions_embed_help(kind: str, code: str):
 def opendata_sessions_csv():
     found = finder.upcoming(db.session, finder.Filters(), limit=100_000)
     body = exports.csv_bytes(list(finder.CSV_COLUMNS), finder.csv_rows(found, session_url))
-    response = _feed_response(body, "text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = "attachment; filename=tsunagari_upcoming_sessions.csv"
-    return response
+    return download(body, "text/csv; charset=utf-8", "tsunagari_upcoming_sessions.csv", cache_control=FEED_CACHE)
 
