@@ -131,6 +131,6 @@ def register_hooks(app: Flask) -> None:
     from app.services.infra import memory
 
     memory.register(app)  # a full collection after a response that rendered a PDF (bench issue 9)
-    from app.learn import pagecache
+    from app.web import pagecache
 
     pagecache.init_app(app)  # rendered lesson pages, reused while their database fingerprint holds

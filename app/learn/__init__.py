@@ -1,8 +1,8 @@
 from flask import Blueprint
 
 from app.guards import require_roles
-from app.learn import pagecache
 from app.models import Role
+from app.web import pagecache
 
 bp = Blueprint("learn", __name__)
 # The lesson-page cache looks first: a hit authenticates with its own query (see pagecache).

@@ -9,11 +9,11 @@ from flask import request, url_for
 from flask_login import current_user
 
 from app.extensions import db
-from app.learn import bp, pagecache
+from app.learn import bp
 from app.models import Audience, Course, Municipality
 from app.services.certificates.fonts import FontMissingError
 from app.services.directory import national
-from app.web import support_cards
+from app.web import pagecache, support_cards
 from app.web.pdf import font_missing_page, pdf_response
 
 

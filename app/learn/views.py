@@ -10,7 +10,7 @@ from flask_login import current_user, logout_user
 
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.learn import bp, pagecache
+from app.learn import bp
 from app.learn.forms import (
     AttemptForm,
     DeleteAccountForm,
@@ -32,6 +32,7 @@ from app.services.learning import enrolling, progress, quizzes, reflections, sur
 from app.services.learning.errors import LearningError
 from app.services.learning.grading import AnswerError
 from app.urls import safe_next
+from app.web import pagecache
 from app.web.downloads import download
 from app.web.local_support import local_support
 

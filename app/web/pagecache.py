@@ -41,11 +41,11 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, request, session
 
 from app.extensions import db
-from app.models import Course, Enrolment, LessonProgress, LoginSession, Reflection, Role, User
+from app.guards import roles_of
+from app.models import Course, Enrolment, LessonProgress, LoginSession, Reflection, User
 from app.services.accounts.accounts import hash_login_token
 
 ENDPOINT = "learn.lesson"
-SERVED_ROLES = frozenset({Role.TRAINEE.value, Role.COORDINATOR.value, Role.ADMIN.value})
 
 
 class PageCache:
@@ -159,6 +159,11 @@ def _fingerprint(token_hash: str, slug: str, key: str) -> tuple | None:
     return tuple(row) if row is not None else None
 
 
+def served_roles() -> set[str]:
+    """The roles the lesson page's blueprint lets in, as its guard says (app.guards.require_roles)."""
+    return {role.value for role in roles_of(ENDPOINT.split(".")[0])}
+
+
 def _lookup() -> Response | None:
     """Before the learn blueprint's role guard: answer a lesson page from the cache, or note the
     key under which the normal path may keep what it renders."""
@@ -174,7 +179,7 @@ def _lookup() -> Response | None:
     fingerprint = _fingerprint(hash_login_token(login_token), args.get("slug", ""), args.get("key", ""))
     if (fingerprint is None or fingerprint[0] is None
             or not fingerprint[_ACTIVE_AT] or str(getattr(fingerprint[_ROLE_AT], "value", fingerprint[_ROLE_AT]))
-            not in SERVED_ROLES):
+            not in served_roles()):
         return None
     g.page_key = (request.full_path, fingerprint, session.get("lang"), request.headers.get("Accept-Language"))
     body = cache.get((*g.page_key, session.get("csrf_token")))

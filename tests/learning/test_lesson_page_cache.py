@@ -1,4 +1,4 @@
-"""The lesson-page cache (app/learn/pagecache.py): a kept page is sent again only while nothing it
+"""The lesson-page cache (app/web/pagecache.py): a kept page is sent again only while nothing it
 shows has changed, for this user, on any server."""
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_second_identical_request_is_one_query_and_same_bytes(app, client, enrol
 def test_disabled_cache_renders_every_time(app, client, enrolled):
     _, url = enrolled
     app.config["PAGE_CACHE_SECONDS"] = 0
-    from app.learn import pagecache
+    from app.web import pagecache
 
     pagecache.init_app(app)
     client.get(url)
