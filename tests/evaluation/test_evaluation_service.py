@@ -45,7 +45,8 @@ def _pair(course, before: list, after: list, cohort=None, **user) -> EvaluationP
 
 def test_t_quantiles_match_the_printed_table():
     # Values from any t table (two-sided 95 %): 12.706, 4.303, 2.776, 2.262, 2.042, 1.984.
-    for df, expected in ((1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (30, 2.042), (100, 1.984)):
+    for df, expected in ((1, 12.706), (2, 4.303), (4, 2.776), (9, 2.262), (30, 2.042), (40, 2.021), (100, 1.984),
+                         (1000, 1.962)):
         assert maths.t_quantile(0.975, df) == pytest.approx(expected, abs=5e-4)
 
 
