@@ -98,7 +98,8 @@ def live(tmp_path_factory):
         pupil = _seed_school(url, instance)
         port = free_port()
         env = app_env(url, instance, port, JOB_QUEUE="thread", RATELIMIT_STORAGE_URI="memory://",
-                      LOGIN_RATE_LIMIT="300 per minute", VERIFY_RATE_LIMIT="300 per minute")
+                      LOGIN_RATE_LIMIT="300 per minute", VERIFY_RATE_LIMIT="300 per minute",
+                      VERIFY_NAME_RATE_LIMIT="300 per minute")
         server = stack.enter_context(Gunicorn(env, port, ARTIFACTS / "gunicorn.log", workers=2))
         yield Live(server.base, url, instance, server, pupil)
 

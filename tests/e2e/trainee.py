@@ -192,7 +192,7 @@ def read_course(j: Journey) -> None:
             expect(page.locator("form.reflection-editor textarea")).to_have_value(REFLECTION)
             j.check(f"lesson-{n}-reflection-saved")
             wrote = True
-        page.get_by_role("button", name="このレッスンを完了").click()
+        page.get_by_role("button", name="このレッスンを完了", exact=True).click()
         if "/quiz" in page.url:
             break
     else:
@@ -294,6 +294,24 @@ def download_and_verify(j: Journey, base: str, tag: str) -> str:
     return url
 
 
+def name_check(j: Journey, name: str) -> None:
+    """The verification page's name check: the answer is first on the page that comes back, in
+    view without scrolling, and has the focus (issue 20 item 7: it was two screens further down)."""
+    page = j.page
+    height = page.viewport_size["height"]
+    for typed, answer, label in (("生駒 別人", "記録と一致しません", "verify-name-wrong"),
+                                 (name.replace(" ", "\u3000"), "記録と一致します", "verify-name-right")):
+        page.fill("#name", typed)
+        page.get_by_role("button", name="確かめる").click()
+        result = page.locator("#name-result")
+        expect(result).to_contain_text(answer)
+        expect(result).to_be_focused()
+        expect(result).to_have_attribute("role", "status")
+        box = result.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"the answer is at {box} in a {height}px window"
+        j.check(label)
+
+
 def logout(j: Journey, label: str) -> None:
     page = j.page
     open_menu(j)
@@ -352,6 +370,7 @@ def adult_journey(j: Journey, live, *, tag: str, javascript: bool = True) -> str
     take_quiz(j, right, wrong)
     answer_survey(j)
     download_and_verify(j, live.base, tag)
+    name_check(j, f"生駒 {tag}")
     logout_for_good(j, email)
     j.write_report()
     return email
