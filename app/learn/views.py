@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -21,7 +23,7 @@ from app.learn.forms import (
     survey_answers_from,
 )
 from app.learn.lesson_page import lesson_parts
-from app.models import Audience, TextSize
+from app.models import Audience, ContentVersion, Course, Enrolment, Lesson, TextSize
 from app.services.accounts import accounts, privacy
 from app.services.accounts.accounts import AccountError
 from app.services.certificates import issuing
@@ -152,6 +154,26 @@ def _missing_lesson(course, key: str):
     abort(404)
 
 
+class LessonContext(NamedTuple):
+    course: Course
+    version: ContentVersion
+    lesson: Lesson
+    enrolment: Enrolment
+
+
+def _lesson_context(slug: str, key: str) -> tuple[LessonContext | None, ResponseReturnValue | None]:
+    """What every page of one lesson starts from, or the answer when there is none: 404 for a course
+    the viewer may not take, the course page for a lesson of an older version or before enrolling."""
+    course, version = _course(slug)
+    lesson = enrolling.lesson_in(version, key)
+    if lesson is None:
+        return None, _missing_lesson(course, key)
+    enrolment, gone = _enrolment_or_redirect(course)
+    if gone:
+        return None, gone
+    return LessonContext(course, version, lesson, enrolment), None
+
+
 def _render_lesson(course, version, lesson, enrolment, reflection_form=None, status: int = 200):
     done = progress.done_keys(db.session, enrolment)
     lessons = version.lessons
@@ -170,13 +192,10 @@ def _render_lesson(course, version, lesson, enrolment, reflection_form=None, sta
 
 @bp.route("/courses/<slug>/lessons/<key>")
 def lesson(slug: str, key: str):
-    course, version = _course(slug)
-    lesson = enrolling.lesson_in(version, key)
-    if lesson is None:
-        return _missing_lesson(course, key)
-    enrolment, gone = _enrolment_or_redirect(course)
+    here, gone = _lesson_context(slug, key)
     if gone:
         return gone
+    course, version, lesson, enrolment = here
     if progress.note_visit(db.session, enrolment, key):
         db.session.commit()  # only when it changed: a commit expires every row the page reads
         return _render_lesson(course, version, lesson, enrolment)
@@ -187,12 +206,12 @@ def lesson(slug: str, key: str):
 
 @bp.route("/courses/<slug>/lessons/<key>/complete", methods=["POST"])
 def complete_lesson(slug: str, key: str):
-    course, version = _course(slug)
-    if enrolling.lesson_in(version, key) is None:
-        return _missing_lesson(course, key)
-    enrolment, gone = _enrolment_or_redirect(course)
-    if gone or not ConfirmForm().validate_on_submit():
-        return gone or redirect(url_for("learn.lesson", slug=slug, key=key))
+    here, gone = _lesson_context(slug, key)
+    if gone:
+        return gone
+    course, version, _lesson, enrolment = here
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("learn.lesson", slug=slug, key=key))
     was_completed = enrolment.is_completed
     progress.complete_lesson(db.session, enrolment, version, key)
     db.session.commit()
@@ -219,13 +238,10 @@ def _wants_json() -> bool:
 
 @bp.route("/courses/<slug>/lessons/<key>/reflection", methods=["POST"])
 def save_reflection(slug: str, key: str):
-    course, version = _course(slug)
-    lesson = enrolling.lesson_in(version, key)
-    if lesson is None:
-        return _missing_lesson(course, key)
-    enrolment, gone = _enrolment_or_redirect(course)
+    here, gone = _lesson_context(slug, key)
     if gone:
         return gone
+    course, version, lesson, enrolment = here
     form = ReflectionForm()
     if form.validate_on_submit():
         try:
@@ -247,12 +263,10 @@ def save_reflection(slug: str, key: str):
 
 @bp.route("/courses/<slug>/lessons/<key>/reflection/delete", methods=["POST"])
 def delete_reflection(slug: str, key: str):
-    course, version = _course(slug)
-    if enrolling.lesson_in(version, key) is None:
-        return _missing_lesson(course, key)
-    enrolment, gone = _enrolment_or_redirect(course)
+    here, gone = _lesson_context(slug, key)
     if gone:
         return gone
+    course, version, _lesson, enrolment = here
     if ConfirmForm().validate_on_submit() and reflections.delete_reflection(db.session, enrolment, key):
         db.session.commit()
         flash(_("個人ワークの答えを削除しました。"), "success")
