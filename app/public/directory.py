@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template
+from flask import abort, render_template
 
 from app.extensions import db, limiter
 from app.models import Audience, DirectoryEntry, EntryStatus, Municipality
 from app.public import bp
 from app.services.directory import entries, national, opendata
+from app.web.downloads import download
 
 CSV_NAME = "tsunagari_directory.csv"
 
@@ -38,6 +39,4 @@ def directory_page(code: str):
 @bp.route("/opendata/directory.csv")
 @limiter.limit("60 per minute")
 def opendata_directory_csv():
-    response = current_app.response_class(opendata.directory_csv(db.session), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename={CSV_NAME}"
-    return response
+    return download(opendata.directory_csv(db.session), "text/csv", CSV_NAME, cache_control=None)

@@ -14,6 +14,7 @@ from app.services.evaluation import reports
 from app.services.infra import exports
 from app.services.statistics.statistics import FIRST_FISCAL_YEAR, current_fiscal_year, fiscal_year_label
 from app.services.statistics.suppression import MARK
+from app.web import downloads
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MODE_NAMES = {None: _l("すべて"), CohortMode.IN_PERSON: _l("対面"), CohortMode.LIVE_ONLINE: _l("オンライン（ライブ）"),
@@ -93,7 +94,4 @@ def scale_bar(value: float | None, scale: int, width: int = 240) -> float:
 
 
 def download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = current_app.response_class(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.download(data, mimetype, filename)
