@@ -92,6 +92,11 @@ def test_coordinator_runs_a_session(new_journey, live):
     j.check("cohorts")
     page.get_by_role("link", name="開催回を作る").click()
     j.check("cohort-new")
+    # The start and end times look like the other fields (issue 20 item 12: they were unstyled).
+    styles = page.evaluate("""() => ['#title', '#day', '#start_time', '#end_time'].map(s => {
+        const c = getComputedStyle(document.querySelector(s));
+        return [c.borderTopWidth, c.borderTopColor, c.borderTopLeftRadius, c.paddingLeft, c.fontSize]; })""")
+    assert all(style == styles[0] for style in styles), styles
     page.select_option("#course_id", label="つながりサポーター養成講座")
     page.fill("#title", COHORT_TITLE)
     page.get_by_role("radio", name="対面").check()
