@@ -9,4 +9,4 @@ bp = Blueprint("learn", __name__)
 pagecache.register(bp)
 require_roles(bp, Role.TRAINEE, Role.COORDINATOR, Role.ADMIN)
 
-from app.learn import certificates, directory, evaluation, join, views  # noqa: E402,F401
+from app.learn import certificates, directory, evaluation, join, mine, views  # noqa: E402,F401

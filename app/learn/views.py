@@ -27,6 +27,7 @@ from app.models import Audience, ContentVersion, Course, Enrolment, Lesson, Text
 from app.services.accounts import accounts, privacy
 from app.services.accounts.accounts import AccountError
 from app.services.certificates import issuing
+from app.services.cohorts import cohorts
 from app.services.content import courses
 from app.services.evaluation import answers as evaluation
 from app.services.infra import audit, exports
@@ -397,7 +398,8 @@ def my_page():
         "learn/my_page.html", user=current_user, preferences=_preferences_form(),
         in_progress=[e for e in enrolments if not e.is_completed],
         completed=[e for e in enrolments if e.is_completed],
-        certificates=issuing.certificates_of(db.session, current_user), today=issuing.today_jst())
+        certificates=issuing.certificates_of(db.session, current_user), today=issuing.today_jst(),
+        sessions=cohorts.sessions_of(db.session, current_user))
 
 
 @bp.route("/my/preferences", methods=["POST"])

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (
     Attendance,
@@ -230,6 +230,48 @@ def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None =
     audit.record(session, "cohort.join", actor_id=user.id, target_type="cohort", target_id=cohort.id,
                  enrolment_id=enrolment.id, invitation_id=invitation.id if invitation else None)
     return Joined(enrolment, is_new=True)
+
+
+@dataclass(frozen=True)
+class JoinedSession:
+    """A session the user joined, for their own page: when, where, who runs it."""
+    cohort: Cohort
+    enrolment: Enrolment
+    organisation: Organisation
+    contact_email: str | None  # the work address of the coordinator who set the session up
+    has_attended: bool
+
+
+def sessions_of(session: Session, user: User) -> list[JoinedSession]:
+    """The cohorts `user` joined, soonest first (one query)."""
+    creator = aliased(User)
+    rows = session.execute(
+        sa.select(Cohort, Enrolment, Organisation, creator.email, Attendance.enrolment_id)
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        .join(Organisation, Organisation.id == Cohort.organisation_id)
+        .outerjoin(creator, creator.id == Cohort.created_by_id)
+        .outerjoin(Attendance, sa.and_(Attendance.enrolment_id == Enrolment.id, Attendance.cohort_id == Cohort.id))
+        .where(Enrolment.user_id == user.id)
+        .order_by(Cohort.starts_at.desc().nulls_last(), Cohort.id)).all()
+    return [JoinedSession(c, e, o, email, attended is not None) for c, e, o, email, attended in rows]
+
+
+def leave(session: Session, cohort: Cohort, user: User) -> Enrolment:
+    """The participant leaves a cohort they joined; their learning (enrolment, progress) stays.
+
+    Raises CohortError('not_participant') or CohortError('attended'): attendance recorded is
+    part of the session's record (and may have completed the course), so it is not left."""
+    enrolment = enrolling.enrolment_for(session, user, cohort.course)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        raise CohortError("not_participant")
+    if session.get(Attendance, (cohort.id, enrolment.id)) is not None:
+        raise CohortError("attended")
+    enrolment = enrolling.locked(session, enrolment)
+    enrolment.cohort_id = None
+    audit.record(session, "cohort.leave", actor_id=user.id, target_type="cohort", target_id=cohort.id,
+                 enrolment_id=enrolment.id)
+    session.flush()
+    return enrolment
 
 
 # --- invitations --------------------------------------------------------------------------------------
