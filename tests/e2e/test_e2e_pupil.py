@@ -150,7 +150,7 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
             assert sizes["ふつう"] > 18.9, f"the children's theme is not larger than the adults': {sizes}"
             j.check("lesson-1-text-xlarge")
             set_preferences(j, size="大きい")
-        page.get_by_role("button", name="このレッスンをおわる").click()
+        page.get_by_role("button", name="このレッスンをおわる", exact=True).click()
         expect(page.locator(".flash-success")).to_be_visible()
     assert lessons == 4, f"read {lessons} lessons"
 
