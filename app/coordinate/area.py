@@ -15,13 +15,17 @@ from app.coordinate.cohorts import XLSX, _download, _export
 from app.coordinate.loaders import load_organisation
 from app.extensions import db
 from app.models import Audience
-from app.services.cohorts import cohort_reports
+from app.models.base import utcnow
+from app.services.certificates import documents
+from app.services.certificates.fonts import FontMissingError
+from app.services.cohorts import cohort_reports, cohorts
 from app.services.infra import cache, exports
 from app.services.organisations import organisations
 from app.services.statistics import tilemap
 from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS, when_text
+from app.web.pdf import font_missing_page, pdf_response
 from app.web.published import published_counts
 
 AUDIENCE_LABELS = {Audience.ADULT: _l("一般向け"), Audience.CHILDREN: _l("子ども向け")}
@@ -60,12 +64,36 @@ def area(org_id: int):
                            threshold=current_app.config["SUPPRESSION_THRESHOLD"], **_pictures(org, shown))
 
 
+@bp.route("/organisations/<int:org_id>/area.pdf")
+def area_pdf(org_id: int):
+    """The dashboard on paper, with its pictures: a prefecture's bars and the national map, or a
+    municipality's figures and its place among the prefecture's municipalities."""
+    org = load_organisation(org_id)
+    shown = _shown(org)
+    try:
+        data = documents.html_to_pdf(render_template(
+            "pdf/area_report.html", org=org, area=shown, mark=MARK, today=cohorts.jst(utcnow()).date(),
+            audience_labels=AUDIENCE_LABELS,
+            threshold=current_app.config["SUPPRESSION_THRESHOLD"], **_pictures(org, shown)))
+    except FontMissingError as error:
+        return font_missing_page(error)
+    _export("area_dashboard", None, "pdf", len(shown.cohorts if org.municipality_code else shown.rows), org.id)
+    return pdf_response(data, f"area-{org.municipality_code or org.prefecture_code}.pdf")
+
+
 def _pictures(org, shown) -> dict:
     """A prefecture's municipalities as sorted bars (the page's suppressed figures), and where the
-    prefecture stands among the 47 (the open data's figures, which anyone may see)."""
-    if org.municipality_code:
-        return {}
+    prefecture stands among the 47; a municipality's place among its prefecture's municipalities.
+    Where they compare with other areas the figures are the open data's, which anyone may see."""
     counts = published_counts()
+    if org.municipality_code:
+        towns = counts.municipalities.get(org.municipality_code[:2], []) if counts.fiscal_year else []
+        return {"national": counts, "fiscal_year_label": fiscal_year_label,
+                "home_prefecture": counts.prefecture(org.municipality_code[:2]),
+                "home_town": counts.municipality(org.municipality_code),
+                "neighbours": tilemap.ranked_bars(((m.code, m.name, m.supporters) for m in towns),
+                                                  highlight=org.municipality_code)
+                if towns and counts.municipality(org.municipality_code) else None}
     return {"bars": tilemap.ranked_bars((r.code, r.name, r.supporters) for r in shown.rows),
             "national": counts, "fiscal_year_label": fiscal_year_label,
             "national_map": tilemap.tile_map({p.code: (p.name, p.supporters) for p in counts.prefectures},

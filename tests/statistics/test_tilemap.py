@@ -181,3 +181,58 @@ def test_the_prefecture_dashboard_draws_bars_that_keep_the_suppression(app):
     assert '<g class="tile tile-hidden" data-code="47">' in html
     okinawa = html.split('data-code="47">', 1)[1].split("</g>", 1)[0]
     assert MARK in okinawa and not re.search(r">[^<]*\d[^<]*<", okinawa)
+
+
+def test_the_prefecture_pdf_prints_the_bars_and_the_map_with_the_suppression(app):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.models import AuditEvent
+    from app.services.learning import enrolling, progress
+    from tests.cohort_helpers import default_course
+    from tests.factories import make_trainee
+
+    app.config["SUPPRESSION_THRESHOLD"] = 5
+    course = default_course()
+    for municipality, n in (("294471", 1), ("292095", 12), ("292010", 9)):
+        for _ in range(n):
+            progress.record_attendance(db.session, enrolling.enrol(db.session, make_trainee(municipality=municipality),
+                                                                  course))
+    add_records(40, municipality="292095", year=statistics.current_fiscal_year() - 1)
+    db.session.commit()
+    org = make_organisation(prefecture="29", name="奈良県")
+    client = coordinator_client(app, org, "nara@example.jp")
+    assert f"/coordinate/organisations/{org.id}/area.pdf" in client.get(
+        f"/coordinate/organisations/{org.id}/area").get_data(as_text=True)
+    response = client.get(f"/coordinate/organisations/{org.id}/area.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).replace(" ", "")
+    assert "生駒市" in text and "全国の中の奈良県" in text and "東京" in text
+    assert f"野迫川村{MARK}{MARK}0" in text  # supporters and residents hidden; 0 cohorts held
+    assert not re.search(r"野迫川村\d", text)
+    assert db.session.query(AuditEvent).filter_by(action="export.area_dashboard").count() == 1
+
+
+
+def test_a_municipality_sees_its_place_among_the_prefectures_towns_on_page_and_paper(app):
+    import io
+
+    from pypdf import PdfReader
+
+    last = statistics.current_fiscal_year() - 1
+    add_records(40, municipality="292095", year=last)  # 生駒市, published
+    add_records(12, municipality="292010", year=last)  # 奈良市
+    add_records(2, municipality="294471", year=last)  # 野迫川村: hidden in the open data
+    db.session.commit()
+    town = make_organisation(municipality="292095", name="生駒市")
+    client = coordinator_client(app, town, "ikoma@example.jp")
+    html = client.get(f"/coordinate/organisations/{town.id}/area").get_data(as_text=True)
+    assert "奈良県の市区町村の中の生駒市" in html
+    assert '<g class="rankbar rankbar-highlight" data-code="292095">' in html
+    village = html.split('data-code="294471">', 1)[1].split("</g>", 1)[0]
+    assert MARK in village and not re.search(r">[^<]*\d[^<]*<", village)
+    response = client.get(f"/coordinate/organisations/{town.id}/area.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).replace(" ", "")
+    assert "生駒市の状況" in text and "奈良県の市区町村の中の生駒市" in text
