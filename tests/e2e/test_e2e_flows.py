@@ -1,0 +1,141 @@
+"""Browser steps for the flows issue (issue 20 items 2, 3, 5, 8): a future session refuses attendance
+(the page says from when), resume goes to the first unfinished lesson and 次へ completes a lesson,
+the pass screen offers the certificate before the survey, マイページ lists the joined session.
+At 375 and 1280 px; screenshots also kept in /tmp/artifacts/flows/."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.browser import Journey
+from tests.e2e.trainee import ADULT, PASSWORD, quiz_answers
+
+FLOWS = Path("/tmp/artifacts/flows")
+COORDINATOR = ("coordinator@demo.tsunagari.example", "demo-coord-pass")
+SIZES = {"phone": {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
+                   "has_touch": True, "max_width": 375},
+         "desktop": {"viewport": {"width": 1280, "height": 900}}}
+
+
+def shot(j: Journey, label: str, size: str) -> None:
+    j.check(label)
+    FLOWS.mkdir(parents=True, exist_ok=True)
+    j.page.screenshot(path=str(FLOWS / f"{label}-{size}.png"), full_page=True)
+
+
+def login(j: Journey, email: str, password: str) -> None:
+    j.page.goto("/login")
+    j.page.fill("#email", email)
+    j.page.fill("#password", password)
+    j.page.get_by_role("button", name="ログイン").click()
+    j.page.wait_for_url(re.compile(r"/(my|coordinate/)$"))
+
+
+def future_session_with_participant(live, size: str) -> tuple[str, str]:
+    """A session of the demo organisation a fortnight ahead, one trainee joined: (trainee email,
+    the attendance page's path)."""
+    from app.extensions import db
+    from app.models import Course, Membership, Role, User
+    from app.services.cohorts import cohorts
+
+    email = f"flows-{size}@example.jp"
+    app = live.app()
+    with app.app_context():
+        coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR[0]))
+        org = db.session.scalar(sa.select(Membership).where(Membership.user_id == coordinator.id)).organisation
+        course = db.session.scalar(sa.select(Course).where(Course.slug == ADULT))
+        day = dt.datetime.now(cohorts.JST).date() + dt.timedelta(days=14)
+        cohort = cohorts.create_cohort(db.session, org, cohorts.CohortFields(
+            course_id=course.id, title=f"フロー確認の回（{size}）", mode=cohorts.CohortMode.IN_PERSON,
+            starts_at=cohorts.from_jst(day, dt.time(13, 30)), ends_at=cohorts.from_jst(day, dt.time(15, 0)),
+            venue="生駒市役所 4階 大会議室"), actor=coordinator)
+        user = User(email=email, display_name="流れ 確子", role=Role.TRAINEE, municipality_code="292095")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        cohorts.join(db.session, cohort, user)
+        db.session.commit()
+        path = f"/coordinate/organisations/{org.id}/cohorts/{cohort.id}/attendance"
+        db.session.remove()
+        db.engine.dispose()
+    return email, path
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_flows(new_journey, live, size):
+    email, attendance = future_session_with_participant(live, size)
+
+    # Item 2: the coordinator's page says from when; there is nothing to tick before the start.
+    c = new_journey(f"flows-coordinator-{size}", **SIZES[size])
+    login(c, *COORDINATOR)
+    c.page.goto(attendance)
+    expect(c.page.locator("#main")).to_contain_text("から記録できます")
+    assert c.page.locator('input[name="enrolment_id"]').count() == 0
+    assert c.page.get_by_role("button", name="選んだ人の出席を記録する").count() == 0
+    shot(c, "attendance-future-refused", size)
+
+    j = new_journey(f"flows-trainee-{size}", **SIZES[size])
+    page = j.page
+    login(j, email, PASSWORD)
+    # Item 8: マイページ lists the joined session with its day, place and organiser.
+    sessions = page.locator("#sessions")
+    expect(sessions).to_contain_text(f"フロー確認の回（{size}）")
+    expect(sessions).to_contain_text("13:30")
+    expect(sessions).to_contain_text("生駒市役所 4階 大会議室")
+    expect(sessions.get_by_role("link", name=re.compile("参加をやめる"))).to_be_visible()
+    shot(j, "my-page-sessions", size)
+
+    # Item 3: looking ahead completes nothing; resume goes to the first unfinished lesson.
+    # Joining the session enrolled the trainee in its course already.
+    page.goto(f"/courses/{ADULT}")
+    hrefs = page.locator(".lesson-list a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert len(hrefs) == 6, hrefs
+    first = hrefs[0]
+    page.goto(hrefs[2])
+    j.check("lesson-3-looked-ahead")
+    page.goto(f"/courses/{ADULT}")
+    expect(page.locator("#main")).to_contain_text("完了 0 / 6")
+    page.get_by_role("link", name="つづきから学ぶ").click()
+    assert j.path == first, f"resume went to {j.path}, not the first unfinished lesson {first}"
+    shot(j, "resume-first-unfinished", size)
+    # 次へ at the end of the lesson completes it, and the progress shown changes at once.
+    page.locator("form.pager-next button").click()
+    page.wait_for_url(re.compile(r"/lessons/[^/]+$"))
+    assert j.path == hrefs[1], j.path
+    expect(page.locator("#main")).to_contain_text("完了 1 / 6")
+    shot(j, "next-completed-lesson-1", size)
+    # On through every lesson with 次へ, to the quiz.
+    for _ in range(10):
+        if "/quiz" in page.url:
+            break
+        page.locator("form.pager-next button").click()
+        page.wait_for_load_state("load")
+    assert "/quiz" in page.url, page.url
+
+    # Item 5: the pass screen offers the certificate (PDF, card) before the survey.
+    right, _wrong = quiz_answers(live)
+    page.get_by_role("button", name="テストをはじめる").click()
+    for qid, values in right.items():
+        for value in values:
+            page.locator(f'input[name="q-{qid}"][value="{value}"]').check()
+    page.get_by_role("button", name="答えを送る").click()
+    banner = page.locator(".result-banner.passed")
+    expect(banner).to_contain_text("合格です")
+    pdf = banner.get_by_role("link", name="修了証をダウンロード（PDF）")
+    expect(pdf).to_be_visible()
+    links = banner.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    cert = next(i for i, h in enumerate(links) if h.endswith(".pdf") and "/card" not in h)
+    card = next(i for i, h in enumerate(links) if h.endswith("/card.pdf"))
+    survey = next(i for i, h in enumerate(links) if h.endswith("/survey"))
+    assert cert < card < survey, links
+    shot(j, "pass-screen-certificate", size)
+    page.goto(f"/courses/{ADULT}")
+    expect(page.locator(".done-banner").get_by_role("link", name="修了証をダウンロード（PDF）")).to_be_visible()
+    shot(j, "course-completed-certificate", size)
+    c.write_report()
+    j.write_report()
