@@ -46,7 +46,9 @@ def two_areas(app):
 
 
 def cohort_rules(app):
-    return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("coordinate.") and "cohort_id" in r.arguments]
+    # A platform's read-only view of its members' cohorts has its own scope tests (tests/platform).
+    return [r for r in app.url_map.iter_rules() if r.endpoint.startswith("coordinate.") and "cohort_id" in r.arguments
+            and "platform_id" not in r.arguments]
 
 
 def build(rule, org, cohort, imp, course, invitation=None):
