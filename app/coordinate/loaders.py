@@ -3,6 +3,8 @@ viewer's scope, so a coordinator never learns that another organisation's cohort
 certificate exists. Each loader returns the organisation first, then what lies inside it."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import abort
 from flask_login import current_user
 
@@ -21,53 +23,43 @@ from app.services.accounts import pupils
 from app.services.cohorts import cohorts, participant_import
 from app.services.organisations import organisations
 
+T = TypeVar("T")
+
+
+def _or_404(found: T | None) -> T:
+    if found is None:
+        abort(404)
+    return found
+
 
 def load_organisation(org_id: int) -> Organisation:
     """The organisation if the viewer may see it; 404 whether missing or out of scope."""
-    org = organisations.get_organisation_in_scope(db.session, current_user, org_id)
-    if org is None:
-        abort(404)
-    return org
+    return _or_404(organisations.get_organisation_in_scope(db.session, current_user, org_id))
 
 
 def load_cohort(org_id: int, cohort_id: int) -> tuple[Organisation, Cohort]:
     org = load_organisation(org_id)
-    cohort = cohorts.cohort_in(db.session, org, cohort_id)
-    if cohort is None:
-        abort(404)
-    return org, cohort
+    return org, _or_404(cohorts.cohort_in(db.session, org, cohort_id))
 
 
 def load_invitation(org_id: int, cohort_id: int, invitation_id: int) -> tuple[Organisation, Cohort, CohortInvitation]:
     org, cohort = load_cohort(org_id, cohort_id)
-    invitation = cohorts.invitation_in(db.session, cohort, invitation_id)
-    if invitation is None:
-        abort(404)
-    return org, cohort, invitation
+    return org, cohort, _or_404(cohorts.invitation_in(db.session, cohort, invitation_id))
 
 
 def load_import(org_id: int, cohort_id: int, import_id: int) -> tuple[Organisation, Cohort, ParticipantImport]:
     org, cohort = load_cohort(org_id, cohort_id)
-    imp = participant_import.import_in(db.session, cohort, import_id)
-    if imp is None:
-        abort(404)
-    return org, cohort, imp
+    return org, cohort, _or_404(participant_import.import_in(db.session, cohort, import_id))
 
 
 def load_class(org_id: int, class_id: int) -> tuple[Organisation, SchoolClass]:
     org = load_organisation(org_id)
-    school_class = pupils.class_in(db.session, org, class_id)
-    if school_class is None:
-        abort(404)
-    return org, school_class
+    return org, _or_404(pupils.class_in(db.session, org, class_id))
 
 
 def load_pupil(org_id: int, class_id: int, pupil_id: int) -> tuple[Organisation, SchoolClass, User]:
     org, school_class = load_class(org_id, class_id)
-    pupil = pupils.pupil_in(db.session, school_class, pupil_id)
-    if pupil is None:
-        abort(404)
-    return org, school_class, pupil
+    return org, school_class, _or_404(pupils.pupil_in(db.session, school_class, pupil_id))
 
 
 def load_certificate(org_id: int, cert_id: int) -> tuple[Organisation, Certificate]:
