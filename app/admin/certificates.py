@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
+from flask import abort, redirect, render_template, request, url_for
 
 from app.admin import bp
 from app.extensions import db
 from app.forms import RevokeForm
 from app.models import Certificate
 from app.services.certificates import issuing
+from app.web import revoking
 
 
 @bp.route("/certificates")
@@ -32,13 +31,6 @@ def certificate_detail(cert_id: int):
         abort(404)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            issuing.revoke(db.session, cert, reason=form.reason.data, actor=current_user)
-        except issuing.CertificateError:
-            db.session.rollback()
-            flash(_("この証書はすでに取り消されています。"), "error")
-        else:
-            db.session.commit()
-            flash(_("証書 %(serial)s を取り消しました。確認ページにも表示されます。", serial=cert.serial), "success")
+        revoking.revoke(cert, form)
         return redirect(url_for("admin.certificate_detail", cert_id=cert.id))
     return render_template("admin/certificate.html", cert=cert, result=issuing.verify(cert), revoke_form=form)

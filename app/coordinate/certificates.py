@@ -23,7 +23,7 @@ from app.services.certificates.render import (
     sample_data,
 )
 from app.services.infra import audit
-from app.web import pdf
+from app.web import pdf, revoking
 from app.web.downloads import download
 
 PAGE_SIZE = 50
@@ -169,14 +169,7 @@ def certificate_revoke(org_id: int, cert_id: int):
     org, cert = load_certificate(org_id, cert_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        try:
-            issuing.revoke(db.session, cert, reason=form.reason.data, actor=current_user)
-        except issuing.CertificateError:
-            db.session.rollback()
-            flash(_("この証書はすでに取り消されています。"), "error")
-        else:
-            db.session.commit()
-            flash(_("証書 %(serial)s を取り消しました。確認ページにも表示されます。", serial=cert.serial), "success")
+        revoking.revoke(cert, form)
     else:
         flash(_("取り消しの理由を入力してください。"), "error")
     return redirect(url_for("coordinate.certificate_detail", org_id=org.id, cert_id=cert.id))
