@@ -195,3 +195,7 @@ def test_the_public_flag_is_off_by_default_on_the_cohort_form(app, world):
     post_form(client, url, {**data, "title": "フォームの公開回", "is_public": "y"})
     page = client.get("/sessions").get_data(as_text=True)
     assert "フォームの公開回" in page and "フォームの回" not in page
+
+
+def test_the_home_page_leads_to_the_finder(client, world):
+    assert 'href="/sessions"' in client.get("/").get_data(as_text=True)
