@@ -66,6 +66,36 @@ def future_session_with_participant(live, size: str) -> tuple[str, str]:
     return email, path
 
 
+def past_session_attended(live, size: str) -> str:
+    """A session of the demo organisation held yesterday, one trainee joined and recorded present
+    (so completed, with a certificate): the attendance page's path."""
+    from app.extensions import db
+    from app.models import Course, Membership, Role, User
+    from app.services.cohorts import cohorts
+
+    app = live.app()
+    with app.app_context():
+        coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR[0]))
+        org = db.session.scalar(sa.select(Membership).where(Membership.user_id == coordinator.id)).organisation
+        course = db.session.scalar(sa.select(Course).where(Course.slug == ADULT))
+        day = dt.datetime.now(cohorts.JST).date() - dt.timedelta(days=1)
+        cohort = cohorts.create_cohort(db.session, org, cohorts.CohortFields(
+            course_id=course.id, title=f"昨日の回（{size}）", mode=cohorts.CohortMode.IN_PERSON,
+            starts_at=cohorts.from_jst(day, dt.time(10, 0)), venue="生駒市コミュニティセンター"), actor=coordinator)
+        user = User(email=f"flows-past-{size}@example.jp", display_name="誤り 記録", role=Role.TRAINEE,
+                    municipality_code="292095")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        enrolment = cohorts.join(db.session, cohort, user).enrolment
+        cohorts.record_attendance(db.session, cohort, [enrolment.id], actor=coordinator)
+        db.session.commit()
+        path = f"/coordinate/organisations/{org.id}/cohorts/{cohort.id}/attendance"
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_flows(new_journey, live, size):
     email, attendance = future_session_with_participant(live, size)
@@ -78,6 +108,18 @@ def test_flows(new_journey, live, size):
     assert c.page.locator('input[name="enrolment_id"]').count() == 0
     assert c.page.get_by_role("button", name="選んだ人の出席を記録する").count() == 0
     shot(c, "attendance-future-refused", size)
+    # A mistaken tick on a past session: un-ticking asks first and says what happens.
+    c.page.goto(past_session_attended(live, size))
+    shot(c, "attendance-past", size)
+    c.page.locator('input[name="enrolment_id"]').first.uncheck()
+    c.page.get_by_role("button", name="選んだ人の出席を記録する").click()
+    c.page.wait_for_url(re.compile(r"/attendance/undo"))
+    expect(c.page.locator("#main")).to_contain_text("修了を取り消します")
+    expect(c.page.locator("#main")).to_contain_text("無効にします")
+    shot(c, "attendance-undo-confirm", size)
+    c.page.get_by_role("button", name="取り消す").click()
+    expect(c.page.locator(".flash-success").first).to_contain_text("出席の記録を取り消しました")
+    shot(c, "attendance-undone", size)
 
     j = new_journey(f"flows-trainee-{size}", **SIZES[size])
     page = j.page
