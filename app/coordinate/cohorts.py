@@ -369,7 +369,7 @@ def cohort_attendance_undo(org_id: int, cohort_id: int):
         db.session.commit()
         flash(_("%(n)d人の出席の記録を取り消しました。", n=result.removed), "success")
         if result.withdrawn:
-            flash(_("%(n)d人の修了を取り消し、証書%(c)d件を無効にしました。", n=result.withdrawn, c=result.revoked),
+            flash(_("%(n)d人の修了を取り消し、証書%(c)d件を取り消しました。", n=result.withdrawn, c=result.revoked),
                   "info")
         return redirect(here)
     effects = cohorts.undo_effects(db.session, cohort, ids)

@@ -115,7 +115,7 @@ def test_flows(new_journey, live, size):
     c.page.get_by_role("button", name="選んだ人の出席を記録する").click()
     c.page.wait_for_url(re.compile(r"/attendance/undo"))
     expect(c.page.locator("#main")).to_contain_text("修了を取り消します")
-    expect(c.page.locator("#main")).to_contain_text("無効にします")
+    expect(c.page.locator("#main")).to_contain_text("「取り消されています」と表示され")
     shot(c, "attendance-undo-confirm", size)
     c.page.get_by_role("button", name="取り消す").click()
     expect(c.page.locator(".flash-success").first).to_contain_text("出席の記録を取り消しました")
