@@ -664,7 +664,7 @@ def bench_content(run: Run, section: Section) -> None:
     code = f"""
 import json, sys, time
 from app import create_app
-from app.cli import asset_url_for
+from app.commands.content import asset_url_for
 from app.extensions import db
 from app.services.content import courses
 from config import Config, database_url

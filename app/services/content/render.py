@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import nh3
-from markupsafe import Markup
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markupsafe import Markup
 
 from . import cjk, furigana
 from .situations import SITUATION_INFO, parse_situation, render_situation
