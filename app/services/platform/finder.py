@@ -30,6 +30,7 @@ from app.models import (
     Prefecture,
 )
 from app.models.base import utcnow
+from app.services.infra.icalendar import escape_text, fold_line, utc_stamp
 
 # Not imported from cohorts: the support directory (imported by learning) reads platform members,
 # so this package stays below cohorts and learning in the domain graph.
@@ -168,29 +169,6 @@ def jst(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(JST) if value is not None else None
 
 
-def _escape(text: str) -> str:
-    """TEXT values (RFC 5545 3.3.11): backslash, semicolon, comma and newlines escaped."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets are folded, never inside a multi-byte character."""
-    out, current = [], b""
-    for ch in line:
-        encoded = ch.encode("utf-8")
-        if len(current) + len(encoded) > (75 if not out else 74):
-            out.append(current.decode("utf-8"))
-            current = b""
-        current += encoded
-    out.append(current.decode("utf-8"))
-    return "\r\n ".join(out)
-
-
-def _utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 @dataclass(frozen=True)
 class FeedText:
     """The words of a feed, given by the caller (services hold no translations)."""
@@ -203,21 +181,21 @@ class FeedText:
 def ics_bytes(sessions: list[PublicSession], text: FeedText, *, url_for_session: Callable[[PublicSession], str], host: str,
               now: dt.datetime | None = None) -> bytes:
     """A calendar (RFC 5545) of the sessions that have a start time; UIDs stay the same across fetches."""
-    stamp = _utc(now or utcnow())
+    stamp = utc_stamp(now or utcnow())
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{_escape(text.calendar_name)}", "X-WR-TIMEZONE:Asia/Tokyo"]
+             f"X-WR-CALNAME:{escape_text(text.calendar_name)}", "X-WR-TIMEZONE:Asia/Tokyo"]
     for s in sessions:
         if s.starts_at is None:
             continue  # an on-demand course without a date is not an event
         url = url_for_session(s)
         ends_at = s.ends_at or s.starts_at + dt.timedelta(minutes=DEFAULT_MINUTES)
-        lines += ["BEGIN:VEVENT", f"UID:cohort-{s.id}@{host}", f"DTSTAMP:{stamp}", f"DTSTART:{_utc(s.starts_at)}",
-                  f"DTEND:{_utc(ends_at)}", f"SUMMARY:{_escape(s.title)}",
-                  f"DESCRIPTION:{_escape(text.description % {'organiser': s.organiser, 'url': url})}",
-                  f"LOCATION:{_escape(text.online if s.is_online else (s.venue or ''))}", f"URL:{url}",
+        lines += ["BEGIN:VEVENT", f"UID:cohort-{s.id}@{host}", f"DTSTAMP:{stamp}", f"DTSTART:{utc_stamp(s.starts_at)}",
+                  f"DTEND:{utc_stamp(ends_at)}", f"SUMMARY:{escape_text(s.title)}",
+                  f"DESCRIPTION:{escape_text(text.description % {'organiser': s.organiser, 'url': url})}",
+                  f"LOCATION:{escape_text(text.online if s.is_online else (s.venue or ''))}", f"URL:{url}",
                   "END:VEVENT"]
     lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+    return ("\r\n".join(fold_line(line) for line in lines) + "\r\n").encode("utf-8")
 
 
 def _iso(value: dt.datetime | None) -> str | None:
