@@ -19,6 +19,7 @@ from app.services.learning import enrolling, progress, quizzes
 from app.services.platform import members as plat_members
 from tests.conftest import csrf_token, login
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
+from tests.security.helpers import fill_any_converters
 
 # Blueprint -> roles that may use it. Anonymous users are sent to the login page.
 PROTECTED = {
@@ -183,7 +184,7 @@ def _urls(rule, world, in_scope: bool, role: Role | None = None):
             values[arg] = world["invitations"]["own"][1] if in_scope else "x" * 43
         else:
             values[arg] = 1
-    return rule.build(values)[1]
+    return rule.build(fill_any_converters(rule, values))[1]
 
 
 def _request(client, rule, url):

@@ -23,6 +23,7 @@ from app.services.learning import enrolling, progress, quizzes, reflections, sur
 from tests.conftest import login, post_form
 from tests.factories import PASSWORD, make_admin, make_coordinator, make_organisation, make_trainee
 from tests.learn_helpers import FIXTURES, publish_bundle, right_answers, wrong_answers
+from tests.security.helpers import fill_any_converters
 
 SECRET = "だれにも言えない気持ち"
 
@@ -55,7 +56,7 @@ def _get_urls(app, version, attempt_id: int):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
             continue
-        args = {a: values.get(a, 1) for a in rule.arguments}
+        args = fill_any_converters(rule, {a: values.get(a, 1) for a in rule.arguments})
         yield rule.build(args)[1]
 
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 import re
 
 from flask import Flask
+from werkzeug.routing.converters import AnyConverter
 
 # Any value that matches the converter: the checks here run before a view loads its object.
 ARGUMENT_VALUES = {"slug": "tsunagari-adult", "key": "kodoku-koritsu", "path": "images/none.png",
                    "template": "adult", "token": "x" * 43, "code": "ABCD-EFGH-JKLM-NPQR", "fmt": "csv"}
 
 
+def fill_any_converters(rule, args: dict) -> dict:
+    """Replace values an `any(...)` converter would refuse (e.g. `phase`, `fmt`) with its first item."""
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter) and args.get(name) not in converter.items:
+            args[name] = sorted(converter.items)[0]
+    return args
+
+
 def url_for_rule(rule, values: dict | None = None) -> str:
     args = {arg: (values or {}).get(arg, ARGUMENT_VALUES.get(arg, 1)) for arg in rule.arguments}
+    fill_any_converters(rule, args)
     args.update(rule.defaults or {})
     return rule.build(args)[1]
 
