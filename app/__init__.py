@@ -130,7 +130,7 @@ def register_hooks(app: Flask) -> None:
     notifications.register(app)
     from app.services.infra import memory
 
-    memory.register(app)  # a full collection after a response that rendered a PDF (bench issue 9)
+    memory.register(app)  # a full collection after a response that rendered a PDF (worker memory, BENCHMARKS.md)
     from app.web import pagecache
 
     pagecache.init_app(app)  # rendered lesson pages, reused while their database fingerprint holds

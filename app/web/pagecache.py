@@ -1,7 +1,7 @@
 """Lesson pages kept per app server and sent again while nothing they show has changed.
 
 A lesson page is the page trainees open most, and rendering it (layout, forms, translated labels,
-five queries through the ORM) costs its worker ~9 ms of CPU (bench issue 9, BENCHMARKS.md (a)).
+five queries through the ORM) costs its worker ~9 ms of CPU (BENCHMARKS.md (a)).
 People reload it, come back to it with the browser's back button, open it again from the course
 page; each time the same bytes come out. This module keeps the rendered page and answers the next
 identical request with one small query and no rendering.

@@ -342,7 +342,7 @@ def stray_fonts(document: Any) -> set[str]:
     """Names of the fonts other than IPAex that a WeasyPrint document drew with, after write_pdf.
 
     WeasyPrint lists every font it embeds in `document.fonts` (text and SVG images alike), so
-    this needs no second reading of the PDF (which cost ~2 ms a certificate, bench issue 9e);
+    this needs no second reading of the PDF (which cost ~2 ms a certificate, measured by `make bench`);
     tests still read the PDF itself with pdffonts and pypdf."""
     names = {font.family.decode("utf-8", "replace") if isinstance(font.family, bytes) else str(font.family)
              for font in document.fonts.values()}

@@ -26,7 +26,7 @@ def release() -> None:
 
     Rendering one certificate allocates tens of megabytes of objects, many in reference cycles;
     the allocator keeps the freed pages, so a web worker that rendered one PDF stayed ~15 MB
-    bigger for good (bench issue 9: 153 MB against a 150 MB target). The collection itself runs
+    bigger for good (measured by `make bench`: 153 MB against a 150 MB target). The collection itself runs
     after the response is sent (`register`): 50-100 ms that would otherwise add a third to the
     render. Outside a web request (a bulk job) Python's own collector gets to it later."""
     global _full_collection_due

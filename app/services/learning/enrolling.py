@@ -19,7 +19,7 @@ def published_course(session: Session, slug: str) -> Course | None:
     """A course with a live version, by slug; None for unknown or unpublished courses."""
     course = session.scalar(sa.select(Course).where(Course.slug == slug, Course.live_version_id.is_not(None)))
     if course is not None:
-        # The live version and its lessons from the per-process copy: no query (bench issue 9).
+        # The live version and its lessons from the per-process copy: no query (BENCHMARKS.md, lesson page).
         cache.attach_version(session, course.live_version_id)
     return course
 
