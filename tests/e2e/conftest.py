@@ -49,7 +49,7 @@ def _mode() -> str:
 
 
 def _seed_school(url: str, instance: Path) -> dict:
-    """A school in 生駒市 with a class of three pupils; pupil 1 has a known password."""
+    """A school in 生駒市 with a class of three pupils, all with one known password."""
     from werkzeug.security import generate_password_hash
 
     from app.extensions import db
@@ -67,10 +67,14 @@ def _seed_school(url: str, instance: Path) -> dict:
         db.session.flush()
         school_class = pupils.create_class(db.session, school, name="6年1組", count=3,
                                            name_for=lambda n: f"{n}ばん", actor=teacher)
-        pupil = pupils.pupils_of(db.session, school_class)[0]
-        pupil.password_hash = generate_password_hash(PUPIL_PASSWORD, method="pbkdf2:sha256:200000")
+        # Each journey that logs a pupil in takes its own number: what one pupil did (enrolled,
+        # answered) must not change what another journey sees.
+        class_pupils = pupils.pupils_of(db.session, school_class)
+        for pupil in class_pupils:
+            pupil.password_hash = generate_password_hash(PUPIL_PASSWORD, method="pbkdf2:sha256:200000")
         db.session.commit()
-        info = {"code": school_class.code, "number": pupil.pupil_number, "password": PUPIL_PASSWORD}
+        info = {"code": school_class.code, "number": class_pupils[0].pupil_number, "password": PUPIL_PASSWORD,
+                "numbers": [p.pupil_number for p in class_pupils]}
         db.session.remove()
         db.engine.dispose()
     return info

@@ -64,6 +64,22 @@ def _participants_register(live) -> dict[str, str]:
     return links
 
 
+def _session_has_started(live, title: str) -> None:
+    """A week passes: the session has begun, so its attendance can be recorded (refused before)."""
+    from app.extensions import db
+    from app.models import Cohort
+    from app.models.base import utcnow
+
+    app = live.app()
+    with app.app_context():
+        cohort = db.session.scalar(sa.select(Cohort).where(Cohort.title == title))
+        cohort.starts_at = utcnow() - dt.timedelta(hours=1)
+        cohort.ends_at = cohort.starts_at + dt.timedelta(minutes=90)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _accept(new_journey, link: str, email: str, tag: str) -> None:
     j = new_journey(f"invitee-{tag}", viewport={"width": 390, "height": 844})
     page = j.page
@@ -129,7 +145,11 @@ def test_coordinator_runs_a_session(new_journey, live):
     expect(page.locator("h2#participants")).to_contain_text("3人")
     j.check("cohort-with-participants")
 
+    # Before the session, attendance is refused with its start time; once it has begun, it opens.
     page.get_by_role("link", name="出席を記録する（修了と証書の発行）").click()
+    expect(page.locator("main")).to_contain_text("から記録できます")
+    _session_has_started(live, COHORT_TITLE)
+    page.reload()
     j.check("attendance")
     for name, *_ in PARTICIPANTS:
         expect(page.get_by_role("row", name=re.compile(name))).to_be_visible()

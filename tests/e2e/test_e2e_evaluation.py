@@ -167,7 +167,8 @@ def test_pupil_answers_with_the_faces_scale_by_keyboard(new_journey, live):
     page = j.page
     page.goto("/pupil-login")
     page.fill("#class_code", pupil["code"])
-    page.fill("#number", str(pupil["number"]))
+    number = pupil["numbers"][1]  # not the pupil the directory journey enrols
+    page.fill("#number", str(number))
     page.fill("#password", pupil["password"])
     page.get_by_role("button", name="ログイン").click()
     page.get_by_role("button", name="はじめる").click()
@@ -190,7 +191,7 @@ def test_pupil_answers_with_the_faces_scale_by_keyboard(new_journey, live):
     page.get_by_role("button", name="答えを送る").click()
     assert "/lessons/" in page.url, page.url
 
-    _complete_pupil(live, pupil["code"], int(pupil["number"]))
+    _complete_pupil(live, pupil["code"], int(number))
     page.goto("/courses/tsunagari-children")
     page.locator(".evaluation-offer a").click()
     assert "/evaluation/after" in page.url
@@ -204,5 +205,6 @@ def test_pupil_answers_with_the_faces_scale_by_keyboard(new_journey, live):
     def work(db):
         return db.session.scalars(sa.select(EvaluationPair).where(EvaluationPair.audience == "children")).all()
     pairs = _in_app(live, work)
-    assert [(p.b1, p.a1, p.b2, p.a2) for p in pairs] == [(3, 4, 2, 3)]
+    # Another journey's pupil may have skipped the questions (a row without answers): only answered pairs.
+    assert [(p.b1, p.a1, p.b2, p.a2) for p in pairs if p.b1 is not None] == [(3, 4, 2, 3)]
     j.write_report()

@@ -166,7 +166,10 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
     expect(page.locator(".result-banner.passed")).to_be_visible()
     assert "よくできました" in plain(page.locator(".result-banner"))
     readable(j, "attempt-passed")
-    page.locator(".result-banner a.button").click()
+    # The pass screen offers the certificate first (PDF, then card), then the survey (issue 20 item 5).
+    targets = page.locator(".result-banner a.button").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert targets[0].endswith(".pdf") and targets[1].endswith("/card.pdf") and targets[2].endswith("/survey"), targets
+    page.locator(".result-banner a.button", has_text="のページへ").click()
     expect(page.locator(".done-banner")).to_be_visible()
     assert "よくがんばりました" in plain(page.locator(".done-banner"))
     readable(j, "course-completed")
