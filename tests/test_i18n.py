@@ -146,3 +146,21 @@ def test_language_switch_ignores_unknown_languages(client):
     post_form(client, "/language", {"lang": "fr", "next": "/login"}, token_from="/login")
     html = _page(client, "/login")
     assert '<html lang="ja">' in html
+
+
+def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
+    """A string added to a template or the code without `make translations-update` would stay
+    Japanese in the English interface: extract the source as the Makefile does and compare."""
+    import subprocess
+    import sys
+
+    root = TRANSLATIONS.parent.parent
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                   cwd=root, check=True, capture_output=True)
+    with pot.open("rb") as fh:
+        in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _messages()}
+    missing = sorted(in_code - in_catalogue)
+    assert missing == [], f"{len(missing)} strings not in the catalogue (run `make translations-update`): {missing[:5]}"
