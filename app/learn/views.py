@@ -318,13 +318,15 @@ def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=
     # Questions and choices in the order this attempt showed them.
     shown = [(by_id[item["id"]], [c for cid in item["choices"] for c in by_id[item["id"]]["choices"] if c["id"] == cid])
              for item in attempt.order]
+    left = quizzes.attempts_left(db.session, enrolment, attempt.version)
+    feedback = quizzes.feedback_for(attempt, enrolment, left)
     return render_template(
         "learn/attempt.html", course=course, enrolment=enrolment, attempt=attempt, shown=shown, form=form,
         results={r.id: r for r in result.results} if result else {},
         chosen=chosen if chosen is not None else (attempt.answers or {}), missing=set(missing), result=result,
-        explain=quizzes.may_show_explanations(attempt, enrolment), pass_mark=quizzes.pass_mark(attempt.version),
-        children=_is_children(course), certificate=_certificate(enrolment),
-        left=quizzes.attempts_left(db.session, enrolment, attempt.version)), status
+        explain=feedback.answers, feedback=feedback, feedback_setting=quizzes.feedback_setting(attempt.version),
+        pass_mark=quizzes.pass_mark(attempt.version),
+        children=_is_children(course), certificate=_certificate(enrolment), left=left), status
 
 
 @bp.route("/courses/<slug>/quiz/<int:attempt_id>", methods=["GET", "POST"])

@@ -139,7 +139,7 @@ def _store_version(session: Session, course: Course, bundle: Bundle, actor: User
                               "answer": answer, "explanation_html": texts.explanation_html})
         version.quiz = {"shuffle": bundle.quiz.shuffle, "attempts_allowed": bundle.quiz.attempts_allowed,
                         "pass_mark": bundle.quiz.pass_mark, "show_explanations": bundle.quiz.show_explanations,
-                        "questions": questions}
+                        "feedback": bundle.quiz.feedback, "questions": questions}
     if bundle.survey is not None:
         version.survey = {"questions": [
             {"id": q.id, "kind": q.kind, "text_html": rendered.survey[q.id].text_html,

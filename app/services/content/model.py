@@ -104,6 +104,7 @@ class Quiz:
     pass_mark: int  # percent; always equal to completion.quiz_pass_mark
     show_explanations: str  # "after_submit" | "after_pass"
     questions: list[QuizQuestion]
+    feedback: str = "after_pass"  # checks.quiz.FEEDBACK
 
 
 @dataclass

@@ -132,6 +132,39 @@ def graded(attempt: QuizAttempt) -> grading.Grade | None:
     return grading.grade(attempt.version.quiz, pass_mark(attempt.version), attempt.answers or {})
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """What a submitted attempt's page may show besides the score."""
+
+    verdicts: bool  # which questions were right or wrong
+    answers: bool  # the right answers and the explanations
+
+
+def feedback_setting(version: ContentVersion) -> str:
+    """quiz.yaml's feedback; a version published before the setting keeps what it showed then."""
+    quiz = version.quiz or {}
+    if quiz.get("feedback"):
+        return str(quiz["feedback"])
+    return "after_submit" if quiz.get("show_explanations", "after_submit") == "after_submit" else "after_pass"
+
+
+def feedback_for(attempt: QuizAttempt, enrolment: Enrolment, left: int | None) -> Feedback:
+    """Right answers never show on a failed attempt while another attempt may find them unaided.
+
+    `left` is attempts_left() for the attempt's version (None: unlimited)."""
+    if attempt.submitted_at is None:
+        return Feedback(verdicts=False, answers=False)
+    setting = feedback_setting(attempt.version)
+    if setting == "none":
+        return Feedback(verdicts=False, answers=False)
+    if setting == "wrong_only":
+        return Feedback(verdicts=True, answers=False)
+    if setting == "after_submit":
+        return Feedback(verdicts=True, answers=may_show_explanations(attempt, enrolment))
+    passed = enrolment.quiz_passed_at is not None or bool(attempt.is_passed)
+    return Feedback(verdicts=True, answers=(passed or left == 0) and may_show_explanations(attempt, enrolment))
+
+
 def may_show_explanations(attempt: QuizAttempt, enrolment: Enrolment) -> bool:
     if attempt.submitted_at is None:
         return False

@@ -11,6 +11,11 @@ from .markdown import scan_yaml_markdown
 
 QUESTION_KINDS = ("single", "multiple", "truefalse")
 SHOW_EXPLANATIONS = ("after_submit", "after_pass")
+# What a submitted attempt shows. after_pass: which questions were wrong, the right answers once
+# passed (or when no attempt is left); wrong_only: which were wrong, never the right answers;
+# none: the score only; after_submit: the right answers straight away (the behaviour before this
+# setting existed, kept for bundles that wrote show_explanations: after_submit and no feedback).
+FEEDBACK = ("after_pass", "wrong_only", "none", "after_submit")
 
 
 def check_quiz(c: Collector, course: CourseMeta | None) -> Quiz | None:
@@ -22,7 +27,8 @@ def check_quiz(c: Collector, course: CourseMeta | None) -> Quiz | None:
     if m is None:
         return None
     src.check_keys(
-        m, "quiz.yaml", ("questions",), ("shuffle", "attempts_allowed", "pass_mark", "show_explanations")
+        m, "quiz.yaml", ("questions",),
+        ("shuffle", "attempts_allowed", "pass_mark", "show_explanations", "feedback"),
     )
     quiz = Quiz(
         shuffle=src.boolean(m, "shuffle", "shuffle", True),
@@ -31,6 +37,7 @@ def check_quiz(c: Collector, course: CourseMeta | None) -> Quiz | None:
         show_explanations=src.text(m, "show_explanations", "show_explanations", "after_submit")
         or "after_submit",
         questions=[],
+        feedback=_feedback(src, m),
     )
     if quiz.show_explanations not in SHOW_EXPLANATIONS:
         src.error(
@@ -85,6 +92,25 @@ def check_quiz(c: Collector, course: CourseMeta | None) -> Quiz | None:
         for text, node in _question_texts(question, item):
             scan_yaml_markdown(c, src, text, node)
     return quiz
+
+
+def _feedback(src: Source, m: Mapping) -> str:
+    """quiz.yaml's feedback, or its default (see FEEDBACK)."""
+    feedback = src.text(m, "feedback", "feedback", None) or ""
+    if not feedback:
+        said = m.value("show_explanations")
+        said_after_submit = isinstance(said, ScalarNode) and said.value == "after_submit"
+        return "after_submit" if said_after_submit else "after_pass"
+    if feedback not in FEEDBACK:
+        src.error(
+            m.value("feedback"),
+            "quiz.feedback_unknown",
+            f"feedback「{feedback}」は使えません。after_pass（合格したら正しい答えを見せる）、"
+            "wrong_only（まちがえた問題だけ見せる）、none（点数だけ見せる）、after_submit（提出したらすぐ"
+            "正しい答えを見せる）のどれかを書いてください。",
+            f'Unknown feedback "{feedback}". Write after_pass, wrong_only, none or after_submit.',
+        )
+    return feedback
 
 
 def _check_question(c: Collector, src: Source, item: Node) -> QuizQuestion | None:
