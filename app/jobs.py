@@ -48,3 +48,56 @@ def wait_for_threads(timeout: float = 60) -> None:
     """Tests and the CLI wait for in-process jobs to finish."""
     while _threads:
         _threads.pop().join(timeout)
+
+
+# --- invitation e-mails of a participant import ---------------------------------------------------------
+
+def run_invitation_mail(invitation_ids: list[int]) -> None:
+    """Mail the invitations of a confirmed participant import (RQ or thread; needs an app context).
+
+    The links are made here (participant_import.fresh_links) so no token waits in the queue; a mail
+    that fails is logged by cohort_mail and the coordinator can send that invitation again."""
+    from datetime import timedelta
+
+    from app.models import Cohort
+    from app.services.cohorts import participant_import
+    from app.web import cohort_mail
+
+    config = current_app.config
+    days = config["INVITE_TOKEN_DAYS"]
+    # url_for and the mail templates want a request; the links use the configured address.
+    with current_app.test_request_context("/", base_url=config["BASE_URL"]):
+        try:
+            links = participant_import.fresh_links(db.session, invitation_ids, lifetime=timedelta(days=days))
+            db.session.commit()
+            for invitation, token in links:
+                cohort_mail.send_invitation(config, invitation, db.session.get(Cohort, invitation.cohort_id),
+                                            token, days)
+        finally:
+            db.session.remove()
+
+
+def _invitations_in_thread(app: Flask, invitation_ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            run_invitation_mail(invitation_ids)
+        except Exception:  # the invitations stay pending; the coordinator can send them again
+            log.exception("invitation mail job failed for %s", invitation_ids)
+
+
+def dispatch_invitations(app: Flask, invitation_ids: list[int]) -> None:
+    """Queue the invitation e-mails after the request has committed the invitations; returns at once."""
+    if not invitation_ids:
+        return
+    if app.config["JOB_QUEUE"] == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        # The queue `flask jobs worker` listens to.
+        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            "app.jobs.run_invitation_mail", list(invitation_ids), job_timeout=3600)
+        return
+    thread = threading.Thread(target=_invitations_in_thread, args=(app, list(invitation_ids)),
+                              name="invitations", daemon=True)
+    _threads.append(thread)
+    thread.start()

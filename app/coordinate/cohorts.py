@@ -17,7 +17,7 @@ from app.coordinate.forms import CohortForm, ConfirmImportForm, UploadForm
 from app.coordinate.loaders import load_cohort, load_import, load_invitation, load_organisation
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.jobs import dispatch_bulk
+from app.jobs import dispatch_bulk, dispatch_invitations
 from app.models import Certificate, Cohort, CohortMode, Enrolment
 from app.services.certificates import bulk, documents
 from app.services.certificates.fonts import FontMissingError
@@ -286,9 +286,8 @@ def cohort_import_preview(org_id: int, cohort_id: int, import_id: int):
             flash(_("確認している間に、同じメールアドレスへの招待が作られました。もう一度確認してください。"), "error")
             return redirect(request.path)
         db.session.commit()
-        days = current_app.config["INVITE_TOKEN_DAYS"]
-        for invitation, token in result.invited:
-            cohort_mail.send_invitation(current_app.config, invitation, cohort, token, days)
+        # The e-mails go out in the background (app.jobs), so a long list does not hold the page.
+        dispatch_invitations(current_app._get_current_object(), [invitation.id for invitation, _token in result.invited])
         flash(_("%(n)d人に招待のメールを送りました。ご本人が参加を選ぶと、参加者の一覧に入ります。", n=len(result.invited)),
               "success")
         if result.skipped:

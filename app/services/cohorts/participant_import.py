@@ -259,3 +259,18 @@ def confirm(session: Session, imp: ParticipantImport, cohort: Cohort, *, only_va
                  invited=len(result.invited), skipped=result.skipped)
     session.flush()
     return result
+
+
+def fresh_links(session: Session, invitation_ids: list[int], *, lifetime: dt.timedelta,
+                now: dt.datetime | None = None) -> list[tuple[CohortInvitation, str]]:
+    """New one-time links for the imported invitations still unanswered, made by the background job
+    that mails them: the link token never waits in a queue (Redis), and the token made by confirm(),
+    never sent, stops working. Invitations answered or removed meanwhile are left out."""
+    if not invitation_ids:
+        return []
+    pending = session.scalars(sa.select(CohortInvitation).where(
+        CohortInvitation.id.in_(invitation_ids), CohortInvitation.status == InvitationStatus.PENDING)
+        .order_by(CohortInvitation.id)).all()
+    links = [(invitation, cohorts._new_token(invitation, lifetime, now or utcnow())) for invitation in pending]
+    session.flush()
+    return links
