@@ -6,9 +6,11 @@ from flask import current_app, render_template
 from app.extensions import db, limiter
 from app.public import bp
 from app.services.infra import cache
-from app.services.statistics import opendata
+from app.services.statistics import opendata, tilemap
 from app.services.statistics.statistics import fiscal_year_label
+from app.services.statistics.suppression import MARK
 from app.web.downloads import download
+from app.web.published import published_counts
 
 CSV_NAME = "tsunagari_supporters.csv"
 
@@ -16,8 +18,13 @@ CSV_NAME = "tsunagari_supporters.csv"
 @bp.route("/opendata")
 def opendata_index():
     years = opendata.published_years()
+    # The 47 prefectures of the last published year, as the CSV has them (suppressed where it is).
+    national = published_counts()
+    national_map = tilemap.tile_map({p.code: (p.name, p.supporters) for p in national.prefectures}) \
+        if national.fiscal_year else None
     return render_template("public/opendata.html", columns=opendata.COLUMNS, years=years,
                            year_labels={y: fiscal_year_label(y) for y in years},
+                           national=national, national_map=national_map, mark=MARK,
                            threshold=current_app.config["SUPPRESSION_THRESHOLD"],
                            no_municipality=opendata.NO_MUNICIPALITY)
 
