@@ -115,7 +115,7 @@ def content_publish(version_id: int):
     rollback = live is not None and live.number > version.number
     if not form.validate_on_submit():
         return render_template("admin/content_publish.html", version=version, course=course, live=live,
-                               diff=diff_versions(live, version), rollback=rollback,
+                               diff=diff_versions(live, version, asset_url_for), rollback=rollback,
                                form=form), 400 if request.method == "POST" else 200
     courses.publish(db.session, version, actor=current_user)
     db.session.commit()

@@ -69,6 +69,7 @@ def test_publish_asks_first_and_shows_the_change(admin_client, live_and_new):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "気づく → 気づきのサイン" in text and "「2026.1」" in text
+    assert "中身が変更" not in text  # the first lesson's image is the same file under another version's URL
     db.session.expire_all()
     assert db.session.scalar(sa.select(Course)).live_version_id == live.id  # looking publishes nothing
     response = post_form(admin_client, url, {}, follow_redirects=True)

@@ -1,6 +1,8 @@
 """What changes for learners when a content version replaces the live one, from the two stored versions."""
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,18 +67,27 @@ class VersionDiff:
         return not self.first and not self.settings and all(p.is_empty for p in parts)
 
 
-def snapshot(version: ContentVersion) -> Snapshot:
-    """Read the comparable parts of a stored version (no queries beyond its lessons)."""
+def snapshot(version: ContentVersion, asset_prefix: str | None = None) -> Snapshot:
+    """Read the comparable parts of a stored version (no queries beyond its lessons).
+
+    Rendered HTML names the version's own asset URLs (asset_prefix, e.g. "/content/7/"); they are
+    masked so that an unchanged image does not make every lesson that shows it look changed."""
+    def same(value: Any) -> Any:
+        if not asset_prefix:
+            return value
+        return json.dumps(value, ensure_ascii=False, sort_keys=True).replace(asset_prefix, "{asset}/")
+
     meta = version.meta or {}
     quiz = version.quiz or {}
     survey = version.survey or {}
     evaluation = meta.get("evaluation") or {}
     completion = meta.get("completion") or {}
     return Snapshot(
-        lessons=tuple(Item(lesson.key, lesson.title, (lesson.html, lesson.reflection_prompt_html, lesson.video,
-                                                      lesson.minutes))
+        lessons=tuple(Item(lesson.key, lesson.title, same((lesson.html, lesson.reflection_prompt_html, lesson.video,
+                                                           lesson.minutes)))
                       for lesson in version.lessons),
-        questions=tuple(Item(q["id"], q["text_html"], (q["kind"], q["choices"], q["answer"], q.get("explanation_html")))
+        questions=tuple(Item(q["id"], q["text_html"], same((q["kind"], q["choices"], q["answer"],
+                                                            q.get("explanation_html"))))
                         for q in quiz.get("questions", [])),
         evaluation=tuple(Item(i["id"], i["text_html"]) for i in evaluation.get("items", [])),
         survey=tuple(Item(q["id"], q["text_html"], (q["kind"], q.get("choices"), q.get("labels_html"),
@@ -125,6 +136,11 @@ def compare(live: Snapshot | None, candidate: Snapshot) -> VersionDiff:
     )
 
 
-def diff_versions(live: ContentVersion | None, candidate: ContentVersion) -> VersionDiff:
-    """Compare two stored versions of one course."""
-    return compare(snapshot(live) if live is not None else None, snapshot(candidate))
+def diff_versions(live: ContentVersion | None, candidate: ContentVersion,
+                  asset_url_for: Callable[[int, str], str] | None = None) -> VersionDiff:
+    """Compare two stored versions of one course; asset_url_for as given to the import."""
+    def prefix(version: ContentVersion) -> str | None:
+        return asset_url_for(version.id, "") if asset_url_for else None
+
+    return compare(snapshot(live, prefix(live)) if live is not None else None,
+                   snapshot(candidate, prefix(candidate)))
