@@ -1,8 +1,9 @@
 """Area dashboards: a municipality's residents and cohorts, a prefecture's municipalities.
 
 The area is the organisation's own (loaded through load_organisation), so a 奈良県 coordinator
-reaches 奈良県 figures only; no parameter chooses another area. Counts of people are suppressed
-(area_suppression) the same way on the page and in its files."""
+reaches 奈良県 figures only; no parameter chooses another area. Counts of residents and of other
+municipalities are suppressed (area_suppression) the same way on the page and in its files; the
+viewer's own organisations' cohorts are shown exactly, as in their 実施報告."""
 from __future__ import annotations
 
 from flask import current_app, render_template

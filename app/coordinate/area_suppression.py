@@ -5,6 +5,12 @@ open data (`app/services/suppression.py`): no count of people from 1 to threshol
 hidden that the other figures give back. The page, the CSV and the XLSX all use the figures made
 here; cohort_reports keeps the exact counts. Cohorts held (開催回) are not people and stay shown.
 
+The viewer's own organisations' cohorts are theirs: their participants and completions are shown
+exactly, as the 実施報告 prints them, so the dashboard and the report agree. What is suppressed is
+what goes beyond the organisation: the residents of the area (who may have learnt anywhere) and
+the figures of other municipalities. A cohort's participants are not all residents, so its exact
+counts give no hidden resident figure back.
+
 Residents who completed (supporters) are a part of those who started, so the table that adds up
 is, per municipality, supporters + residents still learning = residents who started. The figures
 shown are that table's entries: supporters its first column, residents who started its row
@@ -58,8 +64,8 @@ class ShownRow:
 class ShownCohort:
     cohort: Cohort
     organisation_name: str
-    enrolled: int | None
-    completed: int | None
+    enrolled: int
+    completed: int
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,7 @@ class ShownMunicipality:
 
     @property
     def is_suppressed(self) -> bool:
-        return (self.total.is_suppressed or any(r.is_suppressed for r in self.by_audience.values())
-                or any(c.enrolled is None or c.completed is None for c in self.cohorts))
+        return self.total.is_suppressed or any(r.is_suppressed for r in self.by_audience.values())
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,7 @@ def prefecture(area: PrefectureArea, threshold: int) -> ShownPrefecture:
 
 
 def municipality(area: MunicipalityArea, threshold: int) -> ShownMunicipality:
-    """Residents by audience with their total, and the viewer's cohorts, suppressed."""
+    """Residents by audience with their total, suppressed; the viewer's own cohorts exact."""
     audiences = list(area.by_audience)
     shown = suppress([_split(area.by_audience[a].supporters, area.by_audience[a].enrolled) for a in audiences],
                      threshold)
@@ -123,10 +128,7 @@ def municipality(area: MunicipalityArea, threshold: int) -> ShownMunicipality:
     enrolled, supporters = _line(area.total.supporters, area.total.enrolled, threshold)
     total = ShownRow(area.total.code, area.total.name, enrolled if shown.total is not None else None,
                      supporters if shown.column_totals[0] is not None else None, area.total.sessions)
-    cohorts = []
-    for f in area.cohorts:
-        participants, completed = _line(f.completed, f.enrolled, threshold)
-        cohorts.append(ShownCohort(f.cohort, f.organisation_name, participants, completed))
+    cohorts = [ShownCohort(f.cohort, f.organisation_name, f.enrolled, f.completed) for f in area.cohorts]
     return ShownMunicipality(area.code, area.name, by_audience, total, cohorts)
 
 
