@@ -54,8 +54,9 @@ def select_locale() -> str:
 def register_template_helpers(app: Flask) -> None:
     from app.services.certificates.wareki import to_wareki
     from app.services.content.render import title_html
-    from app.web import furigana_ui
+    from app.web import dates, furigana_ui
 
+    dates.register(app)  # |date_text, |datetime_text: one date style per language
     app.add_template_filter(to_wareki, "wareki")
     app.add_template_filter(title_html, "title_html")  # course titles with author furigana
     furigana_ui.register(app)  # |kids: furigana on the words around the lessons for pupils

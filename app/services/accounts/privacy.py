@@ -49,10 +49,12 @@ def export_my_data(session: Session, user: User) -> dict:
     for e in enrolling.enrolments_of(session, user):
         progress = session.scalars(sa.select(LessonProgress).where(LessonProgress.enrolment_id == e.id)
                                    .order_by(LessonProgress.completed_at, LessonProgress.lesson_key))
+        lesson_titles = {lesson.key: lesson.title for lesson in e.started_version.lessons}
         reflections = session.scalars(sa.select(Reflection).where(Reflection.enrolment_id == e.id)
                                       .order_by(Reflection.lesson_key))
         enrolments.append({
             "course": e.course.slug,
+            "course_title": e.started_version.title,
             "enrolled_at": _iso(e.created_at),
             "started_version": e.started_version.label,
             "cohort_id": e.cohort_id,
@@ -67,7 +69,8 @@ def export_my_data(session: Session, user: User) -> dict:
             "survey_answered_at": _iso(e.survey_done_at),
             "self_assessment": _self_assessment(session, e.id),
             "lessons_completed": [{"lesson": p.lesson_key, "completed_at": _iso(p.completed_at)} for p in progress],
-            "reflections": [{"lesson": r.lesson_key, "text": r.text, "updated_at": _iso(r.updated_at)}
+            "reflections": [{"lesson": r.lesson_key, "lesson_title": lesson_titles.get(r.lesson_key, r.lesson_key),
+                             "text": r.text, "updated_at": _iso(r.updated_at)}
                             for r in reflections],
             "quiz_attempts": [{"number": a.number, "version": a.version.label, "started_at": _iso(a.started_at),
                                "submitted_at": _iso(a.submitted_at), "score": a.score, "passed": a.is_passed,
