@@ -101,3 +101,61 @@ def dispatch_invitations(app: Flask, invitation_ids: list[int]) -> None:
                               name="invitations", daemon=True)
     _threads.append(thread)
     thread.start()
+
+
+# --- a cancelled cohort's participants are told -----------------------------------------------------------
+
+def run_cancellation_mail(cohort_id: int, user_ids: list[int]) -> None:
+    """Tell the participants of a cancelled cohort (RQ or thread; needs an app context)."""
+    import sqlalchemy as sa
+    from flask import render_template
+    from flask_babel import gettext as _
+
+    from app.models import Cohort, User
+    from app.services.infra import mail
+    from app.web.cohort_text import place_text, when_text
+
+    config = current_app.config
+    with current_app.test_request_context("/", base_url=config["BASE_URL"]):
+        try:
+            cohort = db.session.get(Cohort, cohort_id)
+            if cohort is None or cohort.cancelled_at is None:
+                return
+            for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)).order_by(User.id)):
+                if not user.email:
+                    continue
+                body = render_template("email/cohort_cancelled.txt", user=user, cohort=cohort,
+                                       org=cohort.organisation, when=when_text(cohort),
+                                       place=place_text(cohort, for_participant=True))
+                try:
+                    mail.send(config, user.email,
+                              _("【つながりサポーター養成講座】中止のお知らせ: %(title)s", title=cohort.title), body)
+                except Exception:  # one bad address must not keep the others from being told
+                    log.exception("could not send the cancellation of cohort %s to user %s", cohort_id, user.id)
+        finally:
+            db.session.remove()
+
+
+def _cancellation_in_thread(app: Flask, cohort_id: int, user_ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            run_cancellation_mail(cohort_id, user_ids)
+        except Exception:
+            log.exception("cancellation mail job failed for cohort %s", cohort_id)
+
+
+def dispatch_cancellation(app: Flask, cohort_id: int, user_ids: list[int]) -> None:
+    """Queue the cancellation e-mails after the request has committed the cancellation."""
+    if not user_ids:
+        return
+    if app.config["JOB_QUEUE"] == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            "app.jobs.run_cancellation_mail", cohort_id, list(user_ids), job_timeout=3600)
+        return
+    thread = threading.Thread(target=_cancellation_in_thread, args=(app, cohort_id, list(user_ids)),
+                              name=f"cancel-{cohort_id}", daemon=True)
+    _threads.append(thread)
+    thread.start()

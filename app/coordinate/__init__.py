@@ -10,6 +10,7 @@ from app.coordinate import (  # noqa: E402,F401
     area,
     certificates,
     classes,
+    cohort_changes,
     cohorts,
     directory,
     evaluation,

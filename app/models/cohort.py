@@ -43,6 +43,7 @@ class Cohort(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # 中止 (app.services.cohorts.removal)
     # 公開: listed in the public session finder and its feeds; off unless a coordinator turns it on.
     is_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 

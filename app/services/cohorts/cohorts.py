@@ -183,6 +183,8 @@ def seats_left(session: Session, cohort: Cohort) -> int | None:
 
 
 def is_closed(cohort: Cohort, now: dt.datetime | None = None) -> bool:
+    if cohort.cancelled_at is not None:  # 中止 (removal.cancel_cohort)
+        return True
     return cohort.registration_deadline is not None and (now or utcnow()) > cohort.registration_deadline
 
 
@@ -206,6 +208,8 @@ def join(session: Session, cohort: Cohort, user: User, now: dt.datetime | None =
     course as a participant of the cohort; an invitation of their address is answered with it.
 
     Raises CohortError('closed' | 'full' | 'other_cohort' | 'not_published')."""
+    if cohort.cancelled_at is not None:  # not even an invitation opens a cancelled cohort
+        raise CohortError("closed")
     invitation = pending_invitation_for(session, cohort, user)
     existing = enrolling.enrolment_for(session, user, cohort.course)
     if existing is not None and existing.cohort_id == cohort.id:
