@@ -6,9 +6,8 @@ Create Date: 2026-12-04 16:05:00.000000
 
 Issue 20 item 11. Other migrations written at the same time may need this down_revision changed.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c20a11b0e011'
