@@ -134,3 +134,6 @@ def register_hooks(app: Flask) -> None:
     from app.web import pagecache
 
     pagecache.init_app(app)  # rendered lesson pages, reused while their database fingerprint holds
+    from app.web import static_files
+
+    static_files.register(app)  # content hash in static URLs, cached for a year (BENCHMARKS.md, slow phone)
