@@ -83,12 +83,12 @@ def test_lesson_and_childrens_quiz_in_steps(new_journey, live):
         if n == 0:
             j.check("quiz-step-1")
         if n + 1 < count:
-            page.get_by_role("button", name="つぎのもんだい").click()
+            page.get_by_role("button", name="つぎへ").click()
     page.get_by_role("button", name="もどる").click()
     first_back = questions.nth(count - 2)
     expect(first_back).to_be_visible()
     assert first_back.locator("input:checked").count() >= 1, "the answer was lost going back"
-    page.get_by_role("button", name="つぎのもんだい").click()
+    page.get_by_role("button", name="つぎへ").click()
     expect(submit).to_be_visible()
     submit.click()
     expect(page.locator(".result-banner.passed")).to_be_visible()
