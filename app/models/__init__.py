@@ -10,6 +10,7 @@ from app.models.certificate import (
     SerialCounter,
 )
 from app.models.cohort import Attendance, Cohort, CohortInvitation, CohortMode, InvitationStatus
+from app.models.content_source import ContentSourceFile
 from app.models.course import Asset, Audience, ContentVersion, Course, Lesson
 from app.models.directory import DirectoryAudience, DirectoryEntry, EntryStatus
 from app.models.evaluation import EvaluationPair
@@ -54,6 +55,7 @@ __all__ = [
     "SerialCounter",
     "Asset",
     "Audience",
+    "ContentSourceFile",
     "ContentVersion",
     "Course",
     "Lesson",

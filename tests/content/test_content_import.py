@@ -154,7 +154,7 @@ def test_admin_uploads_previews_publishes_and_rolls_back(app, adult_copy):
         token_from=f"/admin/content/versions/{v1.id}",
         follow_redirects=True,
     )
-    assert "版 1 に戻しました" in response.get_data(as_text=True)
+    assert f"「{v1.label}」に戻しました" in response.get_data(as_text=True)  # versions are named by their label
     db.session.expire_all()
     assert db.session.scalar(sa.select(Course)).live_version_id == v1.id
 
