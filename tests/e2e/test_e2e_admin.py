@@ -96,7 +96,11 @@ def test_admin_uploads_previews_publishes_and_rolls_back(new_journey, live):
         expect(page.locator(".lesson-list")).not_to_contain_text(NEW_TITLE)
 
         page.goto(version_url)
-        page.get_by_role("button", name="この版を公開する").click()
+        # Publishing asks first and shows what changes against the live version (issue 20 item 11).
+        page.get_by_role("link", name="公開する（変わる点を確かめる）").click()
+        expect(page.locator(".content-diff-summary")).to_contain_text(NEW_TITLE)
+        j.check("publish-confirm")
+        page.get_by_role("button", name="公開する").click()
         expect(page.locator(".flash-success")).to_contain_text("公開しました")
         j.check("published")
         assert _live_number(live) == before + 1
@@ -107,6 +111,7 @@ def test_admin_uploads_previews_publishes_and_rolls_back(new_journey, live):
         # Roll back: the previous version's page offers 「この版に戻す」.
         page.goto("/admin/content")
         page.get_by_role("row", name=re.compile(re.escape(LIVE_LABEL) + " ")).first.get_by_role("link").click()
+        page.get_by_role("link", name="この版に戻す（変わる点を確かめる）").click()
         page.get_by_role("button", name="この版に戻す").click()
         expect(page.locator(".flash-success")).to_contain_text("戻しました")
         j.check("rolled-back")
