@@ -2,13 +2,18 @@
 
 Japanese shows Western dates 「2026年12月4日」 and English "December 4, 2026" (Babel's long date of
 the locale), never the Japanese era in English. Stored values are UTC, and the JSON of わたしのデータ
-keeps them as ISO text; these filters turn either into the day and time in Japan."""
+keeps them as ISO text; these filters turn either into the day and time in Japan.
+
+The 和暦 stays on the certificate paper itself (certificates/*/template.html, with the Western date
+in brackets); the interface uses the one style above. Asides in brackets go through |paren:
+full-width （） in Japanese, ASCII in English."""
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
+from markupsafe import Markup
 
 from app.services.cohorts.cohorts import jst
 
@@ -43,3 +48,11 @@ def datetime_text(value: dt.datetime | dt.date | str | None) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(date_text, "date_text")
     app.add_template_filter(datetime_text, "datetime_text")
+    app.add_template_filter(paren, "paren")
+
+
+def paren(value: object) -> Markup:
+    """An aside in brackets of the language: 「（奈良県）」 in Japanese, " (Nara)" in English."""
+    if str(get_locale()) == "ja":
+        return Markup("（%s）") % value
+    return Markup(" (%s)") % value
