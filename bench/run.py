@@ -803,7 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--reseed", action="store_true", help="seed again even if the database can be reused")
     parser.add_argument("--output", type=Path, default=None)
-    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g,h,i)")
+    parser.add_argument("--only", default="", help="comma-separated section keys to run (a,b,c,d,e,f,g,h,i; p for the four peaks p1-p4)")
     parser.add_argument("--skip-upgrade", action="store_true",
                         help="leave the schema as it is (to measure an older commit on the same database)")
     args = parser.parse_args(argv)
@@ -870,6 +870,10 @@ def main(argv: list[str] | None = None) -> int:
             run.section("i", "Public session finder and its feeds", lambda s: finder.bench_finder(run, app_server, s))
         if want("g"):
             run.section("g", "Memory of a gunicorn worker", lambda s: bench_memory(run, app_server, s))
+    if any(want(k) for k in ("p", "p1", "p2", "p3", "p4")):
+        from bench import peaks
+
+        peaks.bench_peaks(run, lambda key: want(key) or want("p"))
     if want("f"):
         run.section("f", "Content import of the default bundles", lambda s: bench_content(run, s))
     run.sections.sort(key=lambda s: s.key)
