@@ -74,10 +74,12 @@ translations-update: venv
 # Benchmarks on a national-scale data set in PostgreSQL (bench/, BENCHMARKS.md). `make bench`
 # seeds 1,000,000 trainees into BENCH_DATABASE_URL (default: the tsunagari_bench database on
 # 127.0.0.1; reused when already seeded) and rewrites BENCHMARKS.md; `make bench-smoke` does
-# the same on a few thousand rows, quickly, to prove the tool works (CI).
-BENCH_DEBS := $(RUN_DEBS) wrk
+# the same on a few thousand rows, quickly, to prove the tool works (CI). Both include the four
+# peak scenarios (bench/peaks.py: sections p1-p4, gunicorn with 4 workers, headless Chromium for
+# the slow phone); `make bench-peaks` runs only those and writes bench/.logs/peaks.md.
+BENCH_DEBS := $(RUN_DEBS) wrk chromium
 
-.PHONY: bench bench-smoke bench-seed
+.PHONY: bench bench-smoke bench-seed bench-peaks
 
 bench: venv translations
 	$(call ensure_debs,$(BENCH_DEBS))
@@ -89,6 +91,10 @@ bench-smoke: venv translations
 
 bench-seed: venv
 	$(PY) -m bench.seed $(BENCH_ARGS)
+
+bench-peaks: venv translations
+	$(call ensure_debs,$(BENCH_DEBS))
+	$(PY) -m bench.run --only p --output bench/.logs/peaks.md $(BENCH_ARGS)
 
 # Quality gates (issue 8). `make test` also runs the browser journeys (tests/e2e: Debian's
 # Chromium driven by Playwright, axe-core from the npm registry for the accessibility checks)
