@@ -23,9 +23,9 @@ from app.services.cohorts import cohort_reports, cohorts
 from app.services.infra import cache, exports
 from app.services.organisations import organisations
 from app.services.statistics import tilemap
-from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS, when_text
+from app.web.dates import fiscal_year_text as fiscal_year_label
 from app.web.pdf import font_missing_page, pdf_response
 from app.web.published import published_counts
 

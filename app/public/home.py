@@ -13,8 +13,8 @@ from app.models import Audience
 from app.services.content import overview
 from app.services.infra import cache
 from app.services.statistics.headline import AreaCount, PublishedCounts
-from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
+from app.web.dates import fiscal_year_text as fiscal_year_label
 from app.web.published import published_counts
 
 

@@ -7,8 +7,8 @@ from app.extensions import db, limiter
 from app.public import bp
 from app.services.infra import cache
 from app.services.statistics import opendata, tilemap
-from app.services.statistics.statistics import fiscal_year_label
 from app.services.statistics.suppression import MARK
+from app.web.dates import fiscal_year_text as fiscal_year_label
 from app.web.downloads import download
 from app.web.published import published_counts
 

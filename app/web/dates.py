@@ -56,3 +56,12 @@ def paren(value: object) -> Markup:
     if str(get_locale()) == "ja":
         return Markup("（%s）") % value
     return Markup(" (%s)") % value
+
+
+def fiscal_year_text(year: int) -> str:
+    """令和6年度 in Japanese, as municipalities name their fiscal years; FY2024 in English (no era)."""
+    from app.services.statistics.statistics import fiscal_year_label
+
+    if str(get_locale()) == "ja":
+        return fiscal_year_label(year)
+    return f"FY{year}"

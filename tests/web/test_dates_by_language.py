@@ -80,3 +80,16 @@ def test_japanese_pages_show_western_dates_not_the_era(app, world):
     day = certificate.completed_on
     assert f"{day.year}年{day.month}月{day.day}日" in page
     assert "令和" not in page and day.isoformat() not in page
+
+
+def test_english_open_data_and_home_pages_name_fiscal_years_without_the_era(app):
+    from tests.statistics.test_opendata import LAST, seed_nara
+
+    seed_nara()
+    client = _english(app, None, "/opendata")
+    for url in ("/opendata", "/"):
+        page = _interface(client.get(url).get_data(as_text=True))
+        assert "令和" not in page and "平成" not in page, url
+    assert f"FY{LAST}" in _interface(client.get("/opendata").get_data(as_text=True))
+    japanese = app.test_client().get("/opendata").get_data(as_text=True)
+    assert "令和" in japanese  # Japanese names the fiscal year as municipalities do
