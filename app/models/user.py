@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import passwords
 from app.extensions import db
 from app.models.base import UTCDateTime, str_enum, utcnow
 
@@ -87,10 +87,10 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return passwords.check_password(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

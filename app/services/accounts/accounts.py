@@ -1,15 +1,14 @@
 """Accounts: registration, authentication, one-time links, invitations."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from werkzeug import security
 
+from app import passwords
 from app.models import (
     AgeBand,
     LoginSession,
@@ -56,20 +55,20 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-@functools.cache
-def _dummy_hash(method: str | None) -> str:
-    """A hash of nothing anyone knows, made once per hashing method."""
-    return security.generate_password_hash(secrets.token_urlsafe(16), **({"method": method} if method else {}))
-
-
 def verify_password(user: User | None, password: str, dummy_method: str | None = None) -> bool:
     """Check a password with the same work whether or not the account exists, is active or has a
-    password: an unknown one is checked against a dummy hash, so timing tells nothing.
-    `dummy_method` is the hashing method of the accounts being looked for (pupils' is cheaper)."""
+    password: an unknown one is checked against a dummy argon2id hash, so timing tells nothing.
+    (`dummy_method` is no longer used: every new hash, adults' and pupils', is argon2id.)"""
     if user is None or not user.password_hash:
-        security.check_password_hash(_dummy_hash(dummy_method), password or "")
+        passwords.check_password(passwords.dummy_hash(), password or "")
         return False
-    return security.check_password_hash(user.password_hash, password or "")
+    return passwords.check_password(user.password_hash, password or "")
+
+
+def upgrade_password_hash(user: User, password: str) -> None:
+    """After a successful log-in, replace an older hash (scrypt, pbkdf2) by an argon2id one."""
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
 
 
 def email_taken(session: Session, email: str) -> bool:
@@ -114,6 +113,7 @@ def authenticate(session: Session, email: str, password: str, ip: str | None = N
         audit.record(session, "auth.login_failed", actor_id=user.id if user else None, ip=ip,
                      email_hash=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16])
         return None
+    upgrade_password_hash(user, password)
     user.last_login_at = utcnow()
     audit.record(session, "auth.login", actor_id=user.id, target_type="user", target_id=user.id, ip=ip)
     return user
@@ -136,7 +136,7 @@ def start_registration(
     Both ways hash the password and store nothing that can be told apart from outside."""
     if (problem := password_problem(password)) is not None:
         raise AccountError(problem)
-    password_hash = security.generate_password_hash(password)
+    password_hash = passwords.hash_password(password)
     email = normalise_email(email)
     now = utcnow()
     session.execute(sa.delete(PendingRegistration).where(PendingRegistration.expires_at <= now))
