@@ -135,6 +135,7 @@ def test_only_valid_rows_are_imported_when_chosen(app, ikoma, course, client, ou
     url = upload(client, ikoma, cohort, csv_file(lines)).headers["Location"]
     response = post_form(client, url, {"only_valid": "y"})
     assert response.status_code == 302
+    wait_for_threads(timeout=60)  # the invitation e-mails go out through the job queue
     # Both valid rows are invited alike; nobody is a participant yet, no account is made.
     assert invited(cohort) == 2 and enrolled(cohort) == 0
     assert db.session.scalar(sa.select(User).where(User.email == "hanako@example.jp")) is None
