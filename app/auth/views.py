@@ -104,12 +104,26 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def _prefill_from_card(form: PupilLoginForm) -> None:
+    """The QR code on a login card opens /pupil-login?code=…&n=…: class code and number are filled
+    in when they look like a real card's, anything else is ignored. The password is always typed and
+    the form is never sent by itself; no address to go to afterwards is taken from the link."""
+    code = pupils.normalise_code(request.args.get("code", ""))
+    if len(code) == pupils.CODE_LENGTH and all(ch in pupils.CODE_ALPHABET for ch in code):
+        form.class_code.data = code
+    number = request.args.get("n", "")
+    if number.isascii() and number.isdigit() and len(number) <= 3 and 1 <= int(number) <= pupils.MAX_PUPILS:
+        form.number.data = int(number)
+
+
 @bp.route("/pupil-login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def pupil_login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = PupilLoginForm()
+    if request.method == "GET":
+        _prefill_from_card(form)
     if form.validate_on_submit():
         user = pupils.authenticate_pupil(db.session, form.class_code.data, form.number.data, form.password.data,
                                          ip=request.remote_addr)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -121,3 +122,8 @@ def apply_names(session: Session, school_class: SchoolClass, text: str, actor: U
                      bulk=True)
     session.flush()
     return changes
+
+
+def login_qr_data_uri(url: str) -> str:
+    """A login card's QR code (class code and number in the address, never the password), as SVG."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=1, border=4, dark="#000", light="#fff")
