@@ -29,6 +29,7 @@ def test_lesson_and_childrens_quiz_in_steps(new_journey, live):
     page = j.page
     _log_in_pupil(j, pupil)
 
+    expect(page.locator(".step-pager")).to_be_visible()  # steps.js has run
     steps = page.locator(".lesson-step")
     total = steps.count()
     assert total >= 2, f"{total} steps"
@@ -65,6 +66,7 @@ def test_lesson_and_childrens_quiz_in_steps(new_journey, live):
     slug = page.url.split("/courses/")[1].split("/")[0]
     page.goto(f"/courses/{slug}/quiz")
     page.get_by_role("button", name="テストをはじめる").click()
+    expect(page.locator(".quiz-form .step-pager")).to_be_visible()
     questions = page.locator("fieldset.question")
     count = questions.count()
     answers = children_answers(live)

@@ -35,7 +35,8 @@
       where.textContent = (current + 1) + " / " + steps.length;
       root.classList.toggle("steps-at-end", current === steps.length - 1);
       if (moveFocus) {
-        var heading = steps[current].querySelector("h2, legend") || document.querySelector("h1") || steps[current];
+        var heading = steps[current].querySelector("h2, h3, legend") ||
+          (current === 0 && document.querySelector("h1")) || steps[current];
         if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
         heading.focus();
         heading.scrollIntoView({ block: "start" });
@@ -52,13 +53,15 @@
     } };
   }
 
-  // --- a lesson: one step per h2 section, on screens up to 600px wide ---
+  // --- a lesson: one step per h2 section, or per author's step marker (a line "---" in the lesson's
+  // Markdown, an <hr>), on screens up to 600px wide ---
   function lessonSteps(body) {
     var groups = [], group = null;
     Array.prototype.slice.call(body.childNodes).forEach(function (node) {
       // A heading that opens the lesson starts the first step rather than leaving an empty one.
       var filled = group && (group.textContent.trim() || group.querySelector("img, svg, figure, video, form, table"));
-      if (!group || (node.nodeType === 1 && node.tagName === "H2" && filled)) {
+      var marker = node.nodeType === 1 && (node.tagName === "H2" || node.tagName === "HR");
+      if (!group || (marker && filled)) {
         group = document.createElement("div");
         group.className = "lesson-step";
         groups.push(group);
