@@ -159,3 +159,89 @@ def dispatch_cancellation(app: Flask, cohort_id: int, user_ids: list[int]) -> No
                               name=f"cancel-{cohort_id}", daemon=True)
     _threads.append(thread)
     thread.start()
+
+
+# --- certificates rendered right after completion --------------------------------------------------------
+
+def run_certificate_render(cert_ids: list[int]) -> None:
+    """Render and store the PDFs of newly issued certificates (RQ or thread; needs an app context), so
+    the holder's first download is a stored file. A certificate that fails here is only logged: the
+    download renders it on demand, as before, and explains what stands in the way."""
+    from app.models import Certificate
+    from app.services.certificates import issuing
+
+    base_url = current_app.config["BASE_URL"]
+    try:
+        for cert_id in cert_ids:
+            cert = db.session.get(Certificate, cert_id)
+            if cert is None or cert.revoked_at is not None or cert.pdf_sha256 is not None:
+                continue
+            try:
+                issuing.pdf_bytes(db.session, cert, base_url=base_url)
+                db.session.commit()
+            except Exception:  # a font, a logo, the database: the on-demand path stays
+                db.session.rollback()
+                log.exception("certificate %s was not rendered ahead; it will be rendered at download", cert_id)
+    finally:
+        db.session.remove()
+
+
+def _renders_in_thread(app: Flask, cert_ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            run_certificate_render(cert_ids)
+        except Exception:
+            log.exception("certificate render job failed for %s", cert_ids)
+
+
+def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
+    """Queue the render of certificates issued by a committed completion."""
+    if not cert_ids:
+        return
+    if app.config["JOB_QUEUE"] == "rq":
+        from redis import Redis
+        from rq import Queue
+
+        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+            "app.jobs.run_certificate_render", list(cert_ids), job_timeout=600)
+        return
+    thread = threading.Thread(target=_renders_in_thread, args=(app, list(cert_ids)), name="certificate-render",
+                              daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+def _render_after_commit(session) -> None:
+    from flask import has_app_context
+
+    from app.services.certificates.issuing import PRERENDER_KEY
+
+    cert_ids = session.info.pop(PRERENDER_KEY, [])
+    if not cert_ids or not has_app_context():
+        return
+    app = current_app._get_current_object()
+    # On unless configured off; tests turn it on where they check it, so other tests start no renders.
+    if not app.config.get("CERTIFICATE_PRERENDER", not app.testing):
+        return
+    try:
+        dispatch_certificate_render(app, cert_ids)
+    except Exception:  # Redis down: the completion is committed, the download renders on demand
+        log.exception("could not queue the render of certificates %s", cert_ids)
+
+
+_render_hook_registered = False
+
+
+def register_certificate_renders(app: Flask) -> None:
+    """After a commit that issued certificates on completion, render their PDFs in the background."""
+    global _render_hook_registered
+    if _render_hook_registered:
+        return
+    _render_hook_registered = True
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.services.certificates.issuing import PRERENDER_KEY
+
+    event.listen(Session, "after_commit", _render_after_commit)
+    event.listen(Session, "after_rollback", lambda session: session.info.pop(PRERENDER_KEY, None))
