@@ -93,3 +93,17 @@ def test_english_open_data_and_home_pages_name_fiscal_years_without_the_era(app)
     assert f"FY{LAST}" in _interface(client.get("/opendata").get_data(as_text=True))
     japanese = app.test_client().get("/opendata").get_data(as_text=True)
     assert "令和" in japanese  # Japanese names the fiscal year as municipalities do
+
+
+def test_japanese_coordinator_pages_show_dates_as_words_not_iso(app, world):
+    org, cohort = world["org"], world["cohort"]
+    client = app.test_client()
+    login(client, "coord@example.jp", PASSWORD)
+    for url in (f"/coordinate/organisations/{org.id}/cohorts/{cohort.id}",
+                f"/coordinate/organisations/{org.id}/certificates"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = _interface(response.get_data(as_text=True))
+        assert not re.findall(r">[^<]*\b20\d\d-\d\d-\d\d\b", page), url
+        day = world["certificate"].completed_on
+        assert f"{day.year}年{day.month}月{day.day}日" in page, url
