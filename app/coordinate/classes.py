@@ -97,7 +97,7 @@ def login_cards(org_id: int, class_id: int):
         flash(_("作り直すカードはありません。全員がログインしたことがあります。作り直す場合は、チェックを入れてください。"), "info")
         return redirect(url_for("coordinate.school_class", org_id=org.id, class_id=class_id))
     font = find_japanese_fonts().gothic
-    qr = {pupil.id: class_roster.login_qr_data_uri(external_url("auth.pupil_login", code=school_class.code,
+    qr = {pupil.id: class_roster.login_qr_svg(external_url("auth.pupil_login", code=school_class.code,
                                                                  n=pupil.pupil_number))
           for pupil, _password in issued}
     html = render_template("coordinate/class_cards.html", org=org, school_class=school_class, issued=issued,

@@ -29,13 +29,13 @@ def school_class(app):
 def test_cards_have_a_qr_code_with_class_code_and_number_but_no_password(app, school_class, monkeypatch):
     org, made = school_class
     seen: list[str] = []
-    real = class_roster.login_qr_data_uri
+    real = class_roster.login_qr_svg
 
     def recording(url: str) -> str:
         seen.append(url)
         return real(url)
 
-    monkeypatch.setattr(class_roster, "login_qr_data_uri", recording)
+    monkeypatch.setattr(class_roster, "login_qr_svg", recording)
     client = app.test_client()
     login(client, "teacher@example.jp", PASSWORD)
     url = f"/coordinate/organisations/{org.id}/classes/{made.id}"
@@ -48,7 +48,7 @@ def test_cards_have_a_qr_code_with_class_code_and_number_but_no_password(app, sc
         assert link.endswith(f"/pupil-login?code={made.code}&n={number}")
         assert not any(p in link for p in passwords)
     assert "QRコード" in text
-    assert class_roster.login_qr_data_uri("https://example.jp/").startswith("data:image/svg+xml")
+    assert class_roster.login_qr_svg("https://example.jp/").startswith("<svg")
 
 
 def test_login_form_filled_from_the_card_link_never_sent_by_itself(app, school_class):

@@ -124,6 +124,8 @@ def apply_names(session: Session, school_class: SchoolClass, text: str, actor: U
     return changes
 
 
-def login_qr_data_uri(url: str) -> str:
-    """A login card's QR code (class code and number in the address, never the password), as SVG."""
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=1, border=4, dark="#000", light="#fff")
+def login_qr_svg(url: str) -> str:
+    """A login card's QR code (class code and number in the address, never the password), as inline
+    SVG markup: the card sheet's renderer loads nothing but its font, not even data: URIs."""
+    return segno.make(url, error="m", micro=False).svg_inline(scale=1, border=4, dark="#000", light="#fff",
+                                                             omitsize=True)
