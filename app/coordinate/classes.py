@@ -115,6 +115,7 @@ def rename_pupil(org_id: int, class_id: int, pupil_id: int):
     form = RenameForm()
     if form.validate_on_submit():
         pupils.rename(db.session, pupil, form.display_name.data, current_user)
+        class_roster.follow_name(db.session, pupil, current_user)
         db.session.commit()
         flash(_("%(number)d番の表示名を変えました。", number=pupil.pupil_number), "success")
     else:

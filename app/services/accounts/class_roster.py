@@ -10,9 +10,11 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.models import Enrolment, QuizAttempt, SchoolClass, User
+from app.models import Certificate, Enrolment, QuizAttempt, SchoolClass, User
 from app.services.accounts.pupils import pupils_of
+from app.services.certificates.issuing import reissue
 from app.services.certificates.names import clean_name, printable_problem
+from app.services.certificates.own_name import is_printed
 from app.services.infra import audit
 
 MAX_NAME = 60
@@ -36,6 +38,39 @@ def default_name_like(school_class: SchoolClass, pupil: User, default_for: Calla
     number = pupil.pupil_number or 0
     defaults = {default_for(number), f"{school_class.name} {number}番"}
     return pupil.display_name in defaults
+
+
+def prints_class_default(session: Session, user: User, holder_name: str) -> bool:
+    """True when a pupil's certificate would print their class's default name (「5年1組 1番」):
+    it is then not printed until the teacher has set the name (decision for issue 20, item 10)."""
+    if user.school_class_id is None:
+        return False
+    school_class = session.get(SchoolClass, user.school_class_id)
+    if school_class is None:
+        return False
+    return holder_name == f"{school_class.name} {user.pupil_number or 0}番"
+
+
+def follow_name(session: Session, pupil: User, actor: User) -> int:
+    """Give the pupil's current certificates the name the teacher has just set: in place while no
+    PDF of it exists; by reissue (new code, the old one superseded) when a PDF with the class's
+    default name was already made. Other printed names stay (correcting them is a reissue)."""
+    current = list(session.scalars(sa.select(Certificate).where(
+        Certificate.user_id == pupil.id, Certificate.current_for_enrolment_id.is_not(None),
+        Certificate.revoked_at.is_(None))))
+    changed = 0
+    for cert in current:
+        if cert.holder_name == pupil.display_name:
+            continue
+        if not is_printed(session, cert):
+            cert.holder_name = pupil.display_name
+        elif prints_class_default(session, pupil, cert.holder_name):
+            reissue(session, cert, holder_name=pupil.display_name, actor=actor)
+        else:
+            continue
+        changed += 1
+    session.flush()
+    return changed
 
 
 def progress_of(session: Session, school_class: SchoolClass, default_for: Callable[[int], str],
@@ -120,6 +155,7 @@ def apply_names(session: Session, school_class: SchoolClass, text: str, actor: U
         change.pupil.display_name = change.new
         audit.record(session, "pupil.rename", actor_id=actor.id, target_type="user", target_id=change.pupil.id,
                      bulk=True)
+        follow_name(session, change.pupil, actor)
     session.flush()
     return changes
 
