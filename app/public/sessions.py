@@ -36,10 +36,13 @@ def session_url(session: finder.PublicSession) -> str:
 
 
 def _date(name: str) -> dt.date | None:
+    """A date from the query string; None when unreadable or at the calendar's very ends, where
+    turning Japan's midnight into UTC or adding the last day's 24 hours overflows (a 500 before)."""
     try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
+        day = dt.date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if dt.MINYEAR < day.year < dt.MAXYEAR else None
 
 
 def _enum(enum_cls, name: str):
@@ -90,7 +93,8 @@ def _feed_filters(kind: str, code: str) -> tuple[finder.Filters, str]:
         if pref is None:
             abort(404)
         return finder.Filters(prefecture_code=pref.code), pref.name
-    platform = db.session.get(Platform, int(code)) if code.isdigit() and len(code) < 10 else None
+    # isascii: "²" passes isdigit() but not int() (a 500 before).
+    platform = db.session.get(Platform, int(code)) if code.isascii() and code.isdigit() and len(code) < 10 else None
     if platform is None:
         abort(404)
     return finder.Filters(platform_id=platform.id, platform_organisation_id=platform.organisation_id), platform.name
