@@ -53,7 +53,7 @@ def cohort_rules(app):
 
 def build(rule, org, cohort, imp, course, invitation=None):
     values = {"org_id": org.id, "cohort_id": cohort.id, "import_id": imp.id, "screen": 1, "fmt": "csv", "phase": "before", "kind": "municipality",
-              "invitation_id": invitation.id if invitation else 0,
+              "invitation_id": invitation.id if invitation else 0, "enrolment_id": 1,
               "key": enrolling.live_version(db.session, course).lessons[0].key}
     return rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
 
