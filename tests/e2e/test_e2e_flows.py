@@ -1,6 +1,7 @@
 """Browser steps for the flows issue (issue 20 items 2, 3, 5, 8): a future session refuses attendance
 (the page says from when), resume goes to the first unfinished lesson and 次へ completes a lesson,
-the pass screen offers the certificate before the survey, マイページ lists the joined session.
+the pass screen offers the certificate before the survey, マイページ lists the joined session, the
+trainee leaves it and corrects their own name (until the certificate is printed).
 At 375 and 1280 px; screenshots also kept in /tmp/artifacts/flows/."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.browser import Journey
+from tests.e2e.steps_helpers import to_last_step
 from tests.e2e.trainee import ADULT, PASSWORD, quiz_answers
 
 FLOWS = Path("/tmp/artifacts/flows")
@@ -20,6 +22,21 @@ COORDINATOR = ("coordinator@demo.tsunagari.example", "demo-coord-pass")
 SIZES = {"phone": {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True,
                    "has_touch": True, "max_width": 375},
          "desktop": {"viewport": {"width": 1280, "height": 900}}}
+
+
+CORRECTED = "流れ 確代"
+
+
+def display_name(live, email: str) -> str:
+    from app.extensions import db
+    from app.models import User
+
+    app = live.app()
+    with app.app_context():
+        name = db.session.scalar(sa.select(User.display_name).where(User.email == email))
+        db.session.remove()
+        db.engine.dispose()
+    return name
 
 
 def shot(j: Journey, label: str, size: str) -> None:
@@ -131,6 +148,25 @@ def test_flows(new_journey, live, size):
     expect(sessions).to_contain_text("生駒市役所 4階 大会議室")
     expect(sessions.get_by_role("link", name=re.compile("参加をやめる"))).to_be_visible()
     shot(j, "my-page-sessions", size)
+    # Item 8: the trainee leaves the session; the page says first what stays (the learning).
+    sessions.get_by_role("link", name=re.compile("参加をやめる")).click()
+    expect(page.locator("h1")).to_have_text("開催回への参加をやめる")
+    expect(page.locator("#main")).to_contain_text("講座の学習（おわったレッスン、確認テスト）は、そのまま残ります")
+    shot(j, "leave-session-confirm", size)
+    page.locator("#main").get_by_role("button", name="参加をやめる").click()
+    expect(page.locator(".flash-success")).to_contain_text(f"「フロー確認の回（{size}）」への参加をやめました")
+    expect(page.locator("#sessions")).not_to_contain_text(f"フロー確認の回（{size}）")
+    expect(page.locator("#sessions")).to_contain_text("参加している開催回はありません")
+    shot(j, "left-session", size)
+    # Item 8: the trainee corrects the spelling of their own name before any certificate is printed.
+    page.get_by_role("link", name="お名前の訂正").click()
+    expect(page.locator("h1")).to_have_text("お名前の訂正")
+    page.locator("#display_name").fill(CORRECTED)
+    shot(j, "own-name", size)
+    page.get_by_role("button", name="名前を直す").click()
+    expect(page.locator(".flash-success")).to_contain_text("お名前を直しました。")
+    expect(page).to_have_url(re.compile(r"/my$"))
+    assert display_name(live, email) == CORRECTED
 
     # Item 3: looking ahead completes nothing; resume goes to the first unfinished lesson.
     # Joining the session enrolled the trainee in its course already.
@@ -146,6 +182,7 @@ def test_flows(new_journey, live, size):
     assert j.path == first, f"resume went to {j.path}, not the first unfinished lesson {first}"
     shot(j, "resume-first-unfinished", size)
     # 次へ at the end of the lesson completes it, and the progress shown changes at once.
+    to_last_step(page)  # on a phone the lesson comes in steps; 次へ is on the last
     page.locator("form.pager-next button").click()
     page.wait_for_url(re.compile(r"/lessons/[^/]+$"))
     assert j.path == hrefs[1], j.path
@@ -155,6 +192,7 @@ def test_flows(new_journey, live, size):
     for _ in range(10):
         if "/quiz" in page.url:
             break
+        to_last_step(page)
         page.locator("form.pager-next button").click()
         page.wait_for_load_state("load")
     assert "/quiz" in page.url, page.url
@@ -179,5 +217,13 @@ def test_flows(new_journey, live, size):
     page.goto(f"/courses/{ADULT}")
     expect(page.locator(".done-banner").get_by_role("link", name="修了証をダウンロード（PDF）")).to_be_visible()
     shot(j, "course-completed-certificate", size)
+    # Once the certificate is printed (its PDF made), the name is corrected by a reissue instead.
+    with page.expect_download() as download:
+        page.locator(".done-banner").get_by_role("link", name="修了証をダウンロード（PDF）").click()
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    page.goto("/my/name")
+    expect(page.locator("#main")).to_contain_text("修了証がすでに印刷（PDF に）されているため")
+    assert page.locator("#display_name").count() == 0
+    shot(j, "own-name-after-printing", size)
     c.write_report()
     j.write_report()
