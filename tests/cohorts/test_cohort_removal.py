@@ -127,3 +127,13 @@ def test_the_cancellation_job_sends_nothing_for_a_cohort_that_is_not_cancelled(a
     with app.app_context():
         run_cancellation_mail(cohort.id, [enrolment.user_id])
     assert outbox == []
+
+
+def test_a_huge_or_unknown_enrolment_id_is_no_error(app, ikoma, course, client):
+    cohort = make_cohort(ikoma, course)
+    for enrolment_id in ("999999", "9" * 30):
+        url = _base(ikoma, cohort) + f"/participants/{enrolment_id}/remove"
+        assert client.get(url).status_code in (302, 404)
+        response = client.post(url, data={"csrf_token": csrf_token(client, _base(ikoma, cohort) + "/cancel")})
+        assert response.status_code in (302, 404)
+    assert _audits("cohort.participant_remove") == []
