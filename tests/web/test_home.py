@@ -40,7 +40,7 @@ def test_the_page_says_why_how_long_free_and_where_pupils_log_in(app):
         Course, Course.live_version_id == Lesson.version_id).where(Course.audience == Audience.ADULT))
     assert f"約{minutes}分" in html
     assert "無料" in html and "資格は不要" in html
-    assert 'src="/static/img/home-three-steps.svg"' in html and 'alt="三つの場面の絵。' in html
+    assert 'src="/static/img/home-three-steps.svg' in html and 'alt="三つの場面の絵。' in html
     assert 'href="/pupil-login"' in html
     assert len(re.findall(r"<details>", html)) == 5
     for question in ("本当に無料ですか？", "どのくらい時間がかかりますか？", "スマートフォンで受けられますか？",
