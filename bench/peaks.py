@@ -217,7 +217,7 @@ async def open_loop(rate: float, seconds: float, pool, emails, lessons, base: st
 
 
 def bench_campaign(run: Run, server: Server, section: Section) -> None:
-    step_seconds, rate, growth, max_steps = (3.0, 2.0, 2.0, 2) if run.smoke else (20.0, 4.0, 1.4, 12)
+    step_seconds, rate, growth, max_steps = (3.0, 2.0, 2.0, 2) if run.smoke else (20.0, 1.0, 1.25, 24)
     emails, lessons = campaign_setup(run, 400 if not run.smoke else 20)
     held_rate, steps = 0.0, []
 
