@@ -92,3 +92,20 @@ def test_the_login_after_a_card_link_goes_home_not_to_a_given_address(app, schoo
 def test_bidi_controls_in_a_card_link_are_taken_out(app, school_class):
     body = app.test_client().get("/pupil-login?code=%E2%80%AEacdefg%E2%80%AC&n=3").get_data(as_text=True)
     assert 'value="ACDEFG"' in body and "\u202e" not in body and 'value="3"' in body
+
+
+def test_the_qr_code_is_really_drawn_on_the_sheet(app, school_class, monkeypatch):
+    """The card renderer loads nothing but its font: a QR code given as a data: URI would be dropped."""
+    org, made = school_class
+    client = app.test_client()
+    login(client, "teacher@example.jp", PASSWORD)
+    url = f"/coordinate/organisations/{org.id}/classes/{made.id}"
+
+    def drawn() -> int:
+        response = post_form(client, url + "/cards", {}, token_from=url)
+        page = PdfReader(io.BytesIO(response.data)).pages[0]
+        return len(page.get_contents().get_data())
+
+    with_qr = drawn()
+    monkeypatch.setattr(class_roster, "login_qr_svg", lambda link: "<svg></svg>")
+    assert with_qr > drawn() + 1000
