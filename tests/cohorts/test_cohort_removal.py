@@ -137,3 +137,25 @@ def test_a_huge_or_unknown_enrolment_id_is_no_error(app, ikoma, course, client):
         response = client.post(url, data={"csrf_token": csrf_token(client, _base(ikoma, cohort) + "/cancel")})
         assert response.status_code in (302, 404)
     assert _audits("cohort.participant_remove") == []
+
+
+def test_editing_a_cancelled_cohort_cannot_put_it_back_in_the_finder(app, ikoma, course, client):
+    from app.services.cohorts import removal
+    from app.services.cohorts.cohorts import CohortFields, update_cohort
+
+    cohort = make_cohort(ikoma, course, title="中止後に編集", is_public=True, days=10)
+    removal.cancel_cohort(db.session, cohort, actor=_coordinator())
+    db.session.commit()
+    cohort = db.session.get(Cohort, cohort.id)
+    fields = CohortFields(course_id=course.id, title="中止後に編集", mode=cohort.mode, starts_at=cohort.starts_at,
+                          ends_at=cohort.ends_at, venue=cohort.venue, is_public=True)
+    update_cohort(db.session, cohort, fields, actor=_coordinator())
+    db.session.commit()
+    assert db.session.get(Cohort, cohort.id).is_public is False
+    assert "中止後に編集" not in app.test_client().get("/sessions").get_data(as_text=True)
+
+
+def _coordinator():
+    from app.models import User
+
+    return db.session.scalar(sa.select(User).where(User.email == "coord@example.jp"))

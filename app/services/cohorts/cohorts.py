@@ -111,7 +111,7 @@ def _apply(cohort: Cohort, fields: CohortFields) -> None:
     cohort.capacity = fields.capacity
     cohort.instructor_name = (fields.instructor_name or "").strip() or None
     cohort.registration_deadline = fields.registration_deadline
-    cohort.is_public = fields.is_public
+    cohort.is_public = fields.is_public and cohort.cancelled_at is None  # a cancelled cohort stays out of the finder
 
 
 def create_cohort(session: Session, org: Organisation, fields: CohortFields, *, actor: User | None) -> Cohort:
