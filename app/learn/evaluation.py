@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.learn import bp
@@ -72,6 +73,10 @@ def evaluation(slug: str, phase: str):
             db.session.rollback()
             flash(str(ERRORS.get(error.code, ERRORS["tampered"])), "error")
             status = 400
+        except IntegrityError:
+            # The same form sent twice at once: the other request made the pair (one per enrolment).
+            db.session.rollback()
+            return _next_page(course, enrolment, phase_)
         else:
             db.session.commit()
             if not form.skip.data:

@@ -29,7 +29,8 @@ def filters_from(args: Mapping[str, str]) -> tuple[reports.Filters, bool]:
     year = args.get("year", "")
     filters = reports.Filters(
         audience=Audience(audience) if audience in {a.value for a in Audience} else Audience.ADULT,
-        fiscal_year=int(year) if year.isdigit() else None,
+        # Four ASCII digits: "²" passes isdigit() but not int(), and 30 nines overflow SQLite (500s before).
+        fiscal_year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
         mode=CohortMode(mode) if mode in {m.value for m in CohortMode} else None)
     return filters, args.get("compare") == "1"
 

@@ -121,12 +121,13 @@ def check_answers(questionnaire: Questionnaire, raw: dict[str, str]) -> list[int
     ids = [item["id"] for item in questionnaire.items]
     if set(raw) - set(ids):
         raise EvaluationError("tampered")
+    choices = {str(n) for n in range(1, questionnaire.scale + 1)}
     values: list[int | None] = []
     for item_id in ids:
         value = (raw.get(item_id) or "").strip()
         if not value:
             values.append(None)
-        elif value.isdigit() and 1 <= int(value) <= questionnaire.scale:
+        elif value in choices:  # not isdigit(): "²" passes it and int() then raised (a 500)
             values.append(int(value))
         else:
             raise EvaluationError("tampered")
