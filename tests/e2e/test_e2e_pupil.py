@@ -67,6 +67,17 @@ def readable(j: Journey, label: str, keep: str | None = None) -> None:
         shutil.copy(shot, SHOTS / f"{keep}.png")
 
 
+def shown_ruby(page):
+    """The first furigana on the lesson's screen; on a phone, where the lesson comes in steps,
+    paging on (つぎへ) to the first step that has one."""
+    ruby = page.locator(".lesson-body ruby >> visible=true")
+    next_step = page.locator(".step-pager .step-next")
+    while ruby.count() == 0 and next_step.count() and next_step.is_visible():
+        next_step.click()
+    assert ruby.count() > 0, f"no furigana shown in {page.url}"
+    return ruby.first
+
+
 def lesson_text_px(j: Journey) -> float:
     return j.page.evaluate("parseFloat(getComputedStyle(document.querySelector('.lesson-body p')).fontSize)")
 
@@ -116,17 +127,17 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
     lessons = 0
     while "/lessons/" in page.url:
         lessons += 1
-        ruby = page.locator(".lesson-body ruby")
-        assert ruby.count() > 0, f"no furigana in {page.url}"
-        expect(ruby.first.locator("rt")).to_be_visible()
-        box_base, box_rt = ruby.first.bounding_box(), ruby.first.locator("rt").bounding_box()
+        assert page.locator(".lesson-body ruby").count() > 0, f"no furigana in {page.url}"
+        ruby = shown_ruby(page)
+        expect(ruby.locator("rt")).to_be_visible()
+        box_base, box_rt = ruby.bounding_box(), ruby.locator("rt").bounding_box()
         assert box_rt["y"] < box_base["y"] + box_base["height"] / 2, "the reading is not above the kanji"
         assert plain(page.locator(".progress-text")).startswith(f"おわったレッスン {lessons - 1} / 4")
         readable(j, f"lesson-{lessons}", keep="lesson" if lessons == 1 else None)
         if lessons in (1, 3):
             # Immediate danger, in the pupils' words: 119 / 110, even with no adult nearby.
-            section = page.locator(".lesson-body h2", has_text="いま、あぶないとき")
-            expect(section).to_be_visible()
+            # (On a phone the section is one of the lesson's steps, maybe not the one shown.)
+            expect(page.locator(".lesson-body h2", has_text="いま、あぶないとき")).to_have_count(1)
             body = plain(page.locator(".lesson-body"))
             assert "119" in body and "110" in body and "近くに大人がいなくても" in body
         if lessons == 3:
@@ -140,7 +151,7 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
             assert page.locator(".brand ruby").count() == 0
             j.check("lesson-1-furigana-off")
             set_preferences(j, furigana=True)
-            expect(page.locator(".lesson-body ruby rt").first).to_be_visible()
+            expect(shown_ruby(page).locator("rt")).to_be_visible()
             # The text size choices really change the lesson text; pupils start at 大きい, and the
             # children's theme is larger than the adults' 18.9 px even at ふつう.
             sizes = {}
@@ -178,13 +189,21 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
     page.goto("/my#certificates")
     expect(page.locator(".my-certificates li").first).to_be_visible()
     readable(j, "certificate", keep="certificate")
-    with page.expect_download() as download:
-        page.locator('.my-certificates a[href$=".pdf"]').first.click()
-    pdf = SHOTS / "certificate.pdf"
-    download.value.save_as(pdf)
-    assert pdf.read_bytes().startswith(b"%PDF")
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(SHOTS / "certificate-pdf")],
-                   check=True)
+    href = page.locator('.my-certificates a[href$=".pdf"]').first.get_attribute("href")
+    answer = page.request.get(href)
+    if answer.status == 409:
+        # The demo's pupils keep the class's default name (「6年1組 1番」), which is not printed until
+        # the teacher sets one (issue 20 item 10): the pupil is told so, in words they can read.
+        page.goto(href)
+        expect(page.locator("h1")).to_contain_text("まだ きまっていません")
+        assert "先生" in plain(page.locator("#main"))
+        readable(j, "certificate-name-unset", keep="certificate-name-unset")
+    else:
+        assert answer.status == 200 and answer.body().startswith(b"%PDF"), answer.status
+        pdf = SHOTS / "certificate.pdf"
+        pdf.write_bytes(answer.body())
+        subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(pdf), str(SHOTS / "certificate-pdf")],
+                       check=True)
 
     # An error page in the pupil's session speaks the same way.
     page.goto("/courses/no-such-course")
