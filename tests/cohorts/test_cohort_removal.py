@@ -159,3 +159,13 @@ def _coordinator():
     from app.models import User
 
     return db.session.scalar(sa.select(User).where(User.email == "coord@example.jp"))
+
+
+def test_a_cancelled_cohort_sends_no_reminder(app, ikoma, course):
+    from app.services.cohorts import removal
+
+    cohort = make_cohort(ikoma, course, days=1)
+    join_all(cohort, [make_trainee()])
+    removal.cancel_cohort(db.session, cohort, actor=_coordinator())
+    db.session.commit()
+    assert cohorts.claim_due_reminders(db.session) == []

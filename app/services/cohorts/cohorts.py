@@ -540,7 +540,8 @@ def claim_due_reminders(session: Session, now: dt.datetime | None = None) -> lis
     start = from_jst(tomorrow, dt.time(0, 0))
     end = start + dt.timedelta(days=1)
     due = list(session.scalars(sa.select(Cohort.id).where(
-        Cohort.starts_at >= start, Cohort.starts_at < end, Cohort.reminder_sent_at.is_(None))
+        Cohort.starts_at >= start, Cohort.starts_at < end, Cohort.reminder_sent_at.is_(None),
+        Cohort.cancelled_at.is_(None))  # no "tomorrow" reminder for a cancelled (中止) cohort
         .order_by(Cohort.id)))
     claimed = []
     for cohort_id in due:
