@@ -199,3 +199,15 @@ def test_the_public_flag_is_off_by_default_on_the_cohort_form(app, world):
 
 def test_the_home_page_leads_to_the_finder(client, world):
     assert 'href="/sessions"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_cancelled_cohort_leaves_every_public_list_even_if_flagged_public(client, world):
+    """Cancelling clears is_public; the finder also refuses cancelled cohorts on its own."""
+    from app.models.base import utcnow
+
+    title = "公開の回, 第1回; 市役所"
+    assert title in client.get("/sessions").get_data(as_text=True)
+    world["public"].cancelled_at = utcnow()  # the flag left on, as a later edit could leave it
+    db.session.commit()
+    for url in ("/sessions", f"/sessions/municipality/{IKOMA}.json", "/opendata/sessions.csv"):
+        assert title not in client.get(url).get_data(as_text=True), url

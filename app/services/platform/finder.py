@@ -84,10 +84,12 @@ class PublicSession:
 
 
 def _upcoming(now: dt.datetime) -> sa.ColumnElement[bool]:
-    """Public, not begun (on-demand: not ended), registration open."""
+    """Public, not cancelled, not begun (on-demand: not ended), registration open."""
     on_demand_open = sa.and_(Cohort.mode == CohortMode.ON_DEMAND,
                              sa.or_(Cohort.ends_at.is_(None), Cohort.ends_at > now))
-    return sa.and_(Cohort.is_public.is_(True),
+    # Cancelling also clears is_public; this second guard keeps a cancelled cohort out even if
+    # a later edit or a bulk update set the flag again.
+    return sa.and_(Cohort.is_public.is_(True), Cohort.cancelled_at.is_(None),
                    sa.or_(Cohort.starts_at >= now, on_demand_open),
                    sa.or_(Cohort.registration_deadline.is_(None), Cohort.registration_deadline > now))
 
