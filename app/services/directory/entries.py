@@ -188,10 +188,15 @@ def mark_checked(session: Session, entry: DirectoryEntry, *, actor: User, today:
 
 
 def _decide(session: Session, entry: DirectoryEntry, status: EntryStatus, actor: User, action: str) -> None:
-    entry.status = status
-    entry.decided_by_id = actor.id
-    entry.decided_at = utcnow()
-    session.flush()
+    # One conditional UPDATE from the state the caller checked: of two approvals sent at once, one
+    # wins and the other is refused (one decision, one audit entry).
+    done = session.execute(sa.update(DirectoryEntry)
+                           .where(DirectoryEntry.id == entry.id, DirectoryEntry.status == entry.status)
+                           .values(status=status, decided_by_id=actor.id, decided_at=utcnow())
+                           .execution_options(synchronize_session=False))
+    session.refresh(entry)
+    if done.rowcount != 1:
+        raise DirectoryError("not_proposed" if status is not EntryStatus.RETIRED else "not_published")
     audit.record(session, action, actor_id=actor.id, target_type="directory_entry", target_id=entry.id)
 
 

@@ -149,39 +149,44 @@ def invite(session: Session, platform: Platform, organisation_id: int, *, actor:
     return member
 
 
+def _move(session: Session, member: PlatformMember, expected: MemberState, code: str, **values: object) -> None:
+    """Change the row only if it is still in `expected`, in one conditional UPDATE: of the same
+    button pressed twice at once, one request wins and the other is refused (one audit entry)."""
+    if member.state is not expected:
+        raise PlatformError(code)
+    done = session.execute(sa.update(PlatformMember)
+                           .where(PlatformMember.id == member.id, PlatformMember.state == expected)
+                           .values(**values).execution_options(synchronize_session=False))
+    session.refresh(member)
+    if done.rowcount != 1:
+        raise PlatformError(code)
+
+
 def accept(session: Session, member: PlatformMember, *, actor: User | None) -> None:
     """The invited organisation's coordinator accepts: from now on the platform sees its cohorts."""
-    if member.state is not MemberState.INVITED:
-        raise PlatformError("not_invited")
-    member.state, member.accepted_at, member.accepted_by_id = MemberState.ACTIVE, utcnow(), _actor_id(actor)
-    session.flush()
+    _move(session, member, MemberState.INVITED, "not_invited", state=MemberState.ACTIVE, accepted_at=utcnow(),
+          accepted_by_id=_actor_id(actor))
     audit.record(session, "platform.accept", actor_id=_actor_id(actor), target_type="platform_member",
                  target_id=member.id, platform_id=member.platform_id, organisation_id=member.organisation_id)
 
 
-def _end(session: Session, member: PlatformMember, action: str, actor: User | None) -> None:
-    member.state, member.left_at, member.left_by_id = MemberState.LEFT, utcnow(), _actor_id(actor)
-    session.flush()
+def _end(session: Session, member: PlatformMember, action: str, actor: User | None,
+         expected: MemberState = MemberState.INVITED, code: str = "not_invited") -> None:
+    _move(session, member, expected, code, state=MemberState.LEFT, left_at=utcnow(), left_by_id=_actor_id(actor))
     audit.record(session, action, actor_id=_actor_id(actor), target_type="platform_member", target_id=member.id,
                  platform_id=member.platform_id, organisation_id=member.organisation_id)
 
 
 def decline(session: Session, member: PlatformMember, *, actor: User | None) -> None:
     """The invited organisation says no; nothing was ever shared."""
-    if member.state is not MemberState.INVITED:
-        raise PlatformError("not_invited")
     _end(session, member, "platform.decline", actor)
 
 
 def withdraw(session: Session, member: PlatformMember, *, actor: User | None) -> None:
     """The platform takes back an invitation not yet answered."""
-    if member.state is not MemberState.INVITED:
-        raise PlatformError("not_invited")
     _end(session, member, "platform.withdraw", actor)
 
 
 def leave(session: Session, member: PlatformMember, *, actor: User | None) -> None:
     """A member leaves: from now on the platform sees none of its cohorts, past or future."""
-    if member.state is not MemberState.ACTIVE:
-        raise PlatformError("not_member")
-    _end(session, member, "platform.leave", actor)
+    _end(session, member, "platform.leave", actor, MemberState.ACTIVE, "not_member")
