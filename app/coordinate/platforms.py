@@ -176,7 +176,9 @@ def platform(org_id: int, platform_id: int):
 def platform_invite(org_id: int, platform_id: int):
     org, platform = load_platform(org_id, platform_id)
     form = PlatformInviteForm()
-    if not form.validate_on_submit() or not str(form.organisation_id.data).isdigit():
+    # ASCII and under ten digits: "²" passes isdigit() but not int(), and 2**63 overflowed the database (500s).
+    chosen = str(form.organisation_id.data)
+    if not form.validate_on_submit() or not (chosen.isascii() and chosen.isdigit() and len(chosen) < 10):
         return _refused(members.PlatformError("unknown_organisation"), org.id, platform.id)
     try:
         member = members.invite(db.session, platform, int(form.organisation_id.data), actor=current_user)
