@@ -190,6 +190,7 @@ def read_course(j: Journey) -> None:
             sizes = text_size_grows(j)
         editor = page.locator("form.reflection-editor")
         if editor.count() and not wrote:
+            step_to(page, editor.locator("textarea"))  # on a phone the 個人ワーク is one of the lesson's steps
             editor.locator("textarea").fill(REFLECTION)
             editor.get_by_role("button", name="保存する").click()
             expect(page.locator(".flash-success")).to_contain_text("個人ワークの答えを保存しました")
@@ -226,6 +227,13 @@ def stray_spaces(j: Journey, selector: str) -> list[str]:
         }
         return found;
     })""", STRAY_BREAK)
+
+
+def step_to(page, locator) -> None:
+    """On a phone, where a lesson comes in steps, press つぎへ until `locator` is on the screen."""
+    next_step = page.locator(".step-pager .step-next")
+    while not locator.is_visible() and next_step.count() and next_step.is_visible():
+        next_step.click()
 
 
 def lesson_text_px(j: Journey) -> float:
