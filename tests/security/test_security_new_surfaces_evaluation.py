@@ -177,3 +177,34 @@ def test_hostile_report_filters_get_an_answer(app, answered_cohort, admin_client
     for url in ("/admin/evaluation", "/admin/evaluation.csv"):
         assert admin_client.get(f"{url}?{query}").status_code in (200, 404), url
 
+
+
+# --- the follow-up, three months later -----------------------------------------------------------------
+
+@pytest.fixture()
+def followup_due(app, learner):
+    post_form(learner, BEFORE, {"e-notice": "2"}, token_from=BEFORE)
+    pair = db.session.scalars(sa.select(EvaluationPair)).one()
+    pair.followup_sent_on = pair.before_on
+    db.session.commit()
+    return learner, f"{ADULT}/evaluation/followup"
+
+
+@pytest.mark.parametrize("value", ["maybe", "", "はい", "yes\u202e", "🙂", "1"])
+def test_a_followup_answer_outside_yes_and_no_is_refused(followup_due, value):
+    client, url = followup_due
+    response = post_form(client, url, {"noticed": value, "spoke": "no", "connected": "no"}, token_from=url)
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(EvaluationPair)).one().followup_on is None
+
+
+def test_a_followup_sent_twice_keeps_the_first_answers(followup_due):
+    client, url = followup_due
+    first = post_form(client, url, {"noticed": "yes", "spoke": "yes", "connected": "no"}, token_from=url)
+    assert first.status_code == 302
+    again = post_form(client, url, {"noticed": "no", "spoke": "no", "connected": "yes"}, token_from=ADULT)
+    assert again.status_code == 302
+    db.session.expire_all()
+    pair = db.session.scalars(sa.select(EvaluationPair)).one()
+    assert (pair.noticed, pair.spoke, pair.connected) == (True, True, False)
