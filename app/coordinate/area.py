@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.coordinate import area_suppression, bp
-from app.coordinate.cohorts import XLSX, _download, _export
+from app.coordinate.exporting import record_export
 from app.coordinate.loaders import load_organisation
 from app.extensions import db
 from app.models import Audience
@@ -26,6 +26,7 @@ from app.services.statistics import tilemap
 from app.services.statistics.suppression import MARK
 from app.web.cohort_text import MODE_LABELS, when_text
 from app.web.dates import fiscal_year_text as fiscal_year_label
+from app.web.downloads import XLSX, download
 from app.web.pdf import font_missing_page, pdf_response
 from app.web.published import published_counts
 
@@ -78,7 +79,7 @@ def area_pdf(org_id: int):
             threshold=current_app.config["SUPPRESSION_THRESHOLD"], **_pictures(org, shown)))
     except FontMissingError as error:
         return font_missing_page(error)
-    _export("area_dashboard", None, "pdf", len(shown.cohorts if org.municipality_code else shown.rows), org.id)
+    record_export("area_dashboard", None, "pdf", len(shown.cohorts if org.municipality_code else shown.rows), org.id)
     return pdf_response(data, f"area-{org.municipality_code or org.prefecture_code}.pdf")
 
 
@@ -125,7 +126,7 @@ def area_export(org_id: int, fmt: str):
                       area_suppression.rate(figures.total), figures.total.sessions])
         summary = []
         title = _("%(area)s 市区町村別の状況", area=figures.name)
-    _export("area_dashboard", None, fmt, len(table), org.id)
+    record_export("area_dashboard", None, fmt, len(table), org.id)
     name = f"area-{org.municipality_code or org.prefecture_code}.{fmt}"
     # The note explaining the mark, below the CSV and in the XLSX captions, when a figure is hidden.
     note = [_note()] if figures.is_suppressed else []
@@ -133,8 +134,8 @@ def area_export(org_id: int, fmt: str):
         rows = [*summary, *([[]] if summary else []), header, *table] if summary else table
         head = [_("項目"), _("人数")] if summary else header
         rows = [*rows, *([[], note] if note else [])]
-        return _download(exports.csv_bytes(head, rows), "text/csv; charset=utf-8", name)
+        return download(exports.csv_bytes(head, rows), "text/csv; charset=utf-8", name)
     sheets = [exports.Sheet(_("市区町村別") if not summary else _("開催回"), header, table, caption=[title, *note])]
     if summary:
         sheets.insert(0, exports.Sheet(_("住民"), [_("項目"), _("人数")], summary, caption=[title, *note]))
-    return _download(exports.xlsx_bytes(sheets), XLSX, name)
+    return download(exports.xlsx_bytes(sheets), XLSX, name)

@@ -7,12 +7,13 @@ import datetime as dt
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.coordinate import bp
+from app.coordinate.exporting import record_export
 from app.coordinate.forms import CohortForm, ConfirmImportForm, UploadForm
 from app.coordinate.loaders import load_cohort, load_import, load_invitation, load_organisation
 from app.extensions import db
@@ -23,7 +24,7 @@ from app.services.certificates import bulk, documents
 from app.services.certificates.fonts import FontMissingError
 from app.services.cohorts import cohort_reports, cohorts, participant_import
 from app.services.content import courses
-from app.services.infra import audit, exports
+from app.services.infra import exports
 from app.urls import external_url
 from app.web import cohort_mail, cohort_text
 from app.web.downloads import XLSX, download
@@ -67,18 +68,6 @@ def _fill(form: CohortForm, cohort: Cohort) -> None:
 def join_url(cohort: Cohort) -> str:
     """The public address, as on certificates: a poster must work wherever the coordinator printed it."""
     return external_url("public.join_landing", code=cohorts.format_join_code(cohort.join_code))
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return download(data, mimetype, filename)
-
-
-def _export(kind: str, cohort: Cohort | None, fmt: str, rows: int, org_id: int) -> None:
-    """Every file that leaves the system is in the audit log: who, what, how many rows."""
-    audit.record(db.session, f"export.{kind}", actor_id=current_user.id, ip=request.remote_addr,
-                 target_type="cohort" if cohort else "organisation", target_id=cohort.id if cohort else org_id,
-                 organisation_id=org_id, format=fmt, rows=rows)
-    db.session.commit()
 
 
 # --- list, create, edit -------------------------------------------------------------------------------
@@ -197,13 +186,13 @@ def cohort_participants_export(org_id: int, cohort_id: int, fmt: str):
     table = [[r.name, r.email, r.municipality, r.joined_at, r.lessons_done, r.lessons_required, r.best_score,
               r.quiz_passed_at, r.completed_at, via.get(r.completed_via.value, "") if r.completed_via else "",
               r.attended_at, r.certificate_serial] for r in rows]
-    _export("participants", cohort, fmt, len(table), org.id)
+    record_export("participants", cohort, fmt, len(table), org.id)
     name = f"cohort-{cohort.id}-participants.{fmt}"
     if fmt == "csv":
-        return _download(exports.csv_bytes(header, table), "text/csv; charset=utf-8", name)
+        return download(exports.csv_bytes(header, table), "text/csv; charset=utf-8", name)
     sheet = exports.Sheet(_("参加者"), header, table, caption=[
         _("%(title)s 参加者一覧", title=cohort.title), f"{org.name}  {cohort_text.when_text(cohort)}"])
-    return _download(exports.xlsx_bytes([sheet]), XLSX, name)
+    return download(exports.xlsx_bytes([sheet]), XLSX, name)
 
 
 def _funnel_rows(figures: cohort_reports.Funnel) -> list[list]:
@@ -215,13 +204,13 @@ def _funnel_rows(figures: cohort_reports.Funnel) -> list[list]:
 def cohort_dashboard_export(org_id: int, cohort_id: int, fmt: str):
     org, cohort = load_cohort(org_id, cohort_id)
     table = _funnel_rows(cohort_reports.funnel(db.session, cohort))
-    _export("cohort_dashboard", cohort, fmt, len(table), org.id)
+    record_export("cohort_dashboard", cohort, fmt, len(table), org.id)
     name = f"cohort-{cohort.id}-dashboard.{fmt}"
     if fmt == "csv":
-        return _download(exports.csv_bytes([_("項目"), _("人数")], table), "text/csv; charset=utf-8", name)
+        return download(exports.csv_bytes([_("項目"), _("人数")], table), "text/csv; charset=utf-8", name)
     sheet = exports.Sheet(_("進み具合"), [_("項目"), _("人数")], table, caption=[
         _("%(title)s 進み具合", title=cohort.title), f"{org.name}  {cohort_text.when_text(cohort)}"])
-    return _download(exports.xlsx_bytes([sheet]), XLSX, name)
+    return download(exports.xlsx_bytes([sheet]), XLSX, name)
 
 
 # --- poster --------------------------------------------------------------------------------------------
@@ -419,7 +408,7 @@ def cohort_report_pdf(org_id: int, cohort_id: int):
         data = documents.html_to_pdf(render_template("pdf/report.html", **context))
     except FontMissingError as error:
         return font_missing_page(error)
-    _export("report", cohort, "pdf", context["report"].participants, org.id)
+    record_export("report", cohort, "pdf", context["report"].participants, org.id)
     return pdf_response(data, f"cohort-{cohort.id}-report.pdf")
 
 
@@ -430,5 +419,5 @@ def cohort_report_xlsx(org_id: int, cohort_id: int):
     org, cohort = load_cohort(org_id, cohort_id)
     context = _report_context(org, cohort)
     data = exports.xlsx_bytes(report_sheets(context["report"], place=context["place"]))
-    _export("report", cohort, "xlsx", context["report"].participants, org.id)
-    return _download(data, XLSX, f"cohort-{cohort.id}-report.xlsx")
+    record_export("report", cohort, "xlsx", context["report"].participants, org.id)
+    return download(data, XLSX, f"cohort-{cohort.id}-report.xlsx")

@@ -9,12 +9,14 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.coordinate import bp
-from app.coordinate.cohorts import _download, _export, load_cohort
+from app.coordinate.exporting import record_export
+from app.coordinate.loaders import load_cohort
 from app.coordinate.views import load_organisation
 from app.extensions import db
 from app.services.evaluation import reports
 from app.services.platform import members
 from app.web import evaluation_reports as shown
+from app.web.downloads import download
 
 SCOPES = ("organisation", "area")
 
@@ -66,8 +68,8 @@ def evaluation_report_file(org_id: int, fmt: str):
     report = reports.report(db.session, _org_scope(org, scope), filters, compare=compare,
                             threshold=shown.threshold())
     data, mimetype = shown.file_bytes(report, fmt, _("%(name)sの講座の効果", name=org.name))
-    _export(f"evaluation_{scope}", None, fmt, len(report.groups) * len(report.items), org.id)
-    return _download(data, mimetype, f"evaluation-{scope}-{org.id}.{fmt}")
+    record_export(f"evaluation_{scope}", None, fmt, len(report.groups) * len(report.items), org.id)
+    return download(data, mimetype, f"evaluation-{scope}-{org.id}.{fmt}")
 
 
 @bp.route("/organisations/<int:org_id>/cohorts/<int:cohort_id>/evaluation")
@@ -87,8 +89,8 @@ def cohort_evaluation_file(org_id: int, cohort_id: int, fmt: str):
     report = reports.report(db.session, reports.Scope(cohort_id=cohort.id), filters, compare=compare,
                             threshold=shown.threshold())
     data, mimetype = shown.file_bytes(report, fmt, _("%(title)s の講座の効果", title=cohort.title))
-    _export("evaluation_cohort", cohort, fmt, len(report.groups) * len(report.items), org.id)
-    return _download(data, mimetype, f"evaluation-cohort-{cohort.id}.{fmt}")
+    record_export("evaluation_cohort", cohort, fmt, len(report.groups) * len(report.items), org.id)
+    return download(data, mimetype, f"evaluation-cohort-{cohort.id}.{fmt}")
 
 
 def _platform_scope(org_id: int, platform_id: int):
@@ -114,5 +116,5 @@ def platform_evaluation_file(org_id: int, platform_id: int, fmt: str):
     filters, compare = shown.filters_from(request.args)
     report = reports.report(db.session, scope, filters, compare=compare, threshold=shown.threshold())
     data, mimetype = shown.file_bytes(report, fmt, _("%(name)sの講座の効果", name=platform.name))
-    _export("evaluation_platform", None, fmt, len(report.groups) * len(report.items), org.id)
-    return _download(data, mimetype, f"evaluation-platform-{platform.id}.{fmt}")
+    record_export("evaluation_platform", None, fmt, len(report.groups) * len(report.items), org.id)
+    return download(data, mimetype, f"evaluation-platform-{platform.id}.{fmt}")

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.coordinate import area_suppression, bp
-from app.coordinate.cohorts import _export
+from app.coordinate.exporting import record_export
 from app.coordinate.loaders import load_organisation
 from app.coordinate.platform_forms import PlatformForm, PlatformInviteForm
 from app.extensions import db
@@ -286,7 +286,7 @@ def platform_dashboard_export(org_id: int, platform_id: int, fmt: str):
     board = _board(platform, year)
     header, rows = _member_table(board)
     note = [_note()] if board.is_suppressed else []
-    _export("platform_dashboard", None, fmt, len(rows), org.id)
+    record_export("platform_dashboard", None, fmt, len(rows), org.id)
     name = f"platform-{platform.id}-{year}.{fmt}"
     if fmt == "csv":
         return download(exports.csv_bytes(header, [*rows, *([[], note] if note else [])]),
@@ -311,7 +311,7 @@ def platform_report_pdf(org_id: int, platform_id: int):
         data = documents.html_to_pdf(render_template("pdf/platform_report.html", **context))
     except FontMissingError as error:
         return render_template("errors/font_missing.html", error=error), 503
-    _export("platform_report", None, "pdf", len(context["board"].lines), org.id)
+    record_export("platform_report", None, "pdf", len(context["board"].lines), org.id)
     return download(data, "application/pdf", f"platform-{platform.id}-{context['year']}-report.pdf")
 
 
@@ -327,6 +327,6 @@ def platform_report_xlsx(org_id: int, platform_id: int):
     cohort_header, cohort_rows = _cohort_table(board)
     data = exports.xlsx_bytes([exports.Sheet(_("団体別"), header, rows, caption=caption),
                                exports.Sheet(_("開催回"), cohort_header, cohort_rows, caption=caption)])
-    _export("platform_report", None, "xlsx", len(rows), org.id)
+    record_export("platform_report", None, "xlsx", len(rows), org.id)
     return download(data, XLSX, f"platform-{platform.id}-{year}-report.xlsx")
 
