@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, DirectoryEntry, EntryStatus, MemberState, PlatformMember
 from app.services.directory import entries
 from app.services.platform import members
+from tests.cohort_helpers import default_course, make_cohort
 from tests.conftest import coordinator_client, csrf_token, post_form
 from tests.directory.helpers import IKOMA, make_entry
 from tests.factories import make_coordinator
@@ -236,3 +237,33 @@ def test_a_platform_member_cannot_approve_through_a_forged_form(app, world):
     response = client.post(f"{base}/{proposal.id}/approve", data={"csrf_token": csrf_token(client, base)})
     assert response.status_code == 404
     assert db.session.get(DirectoryEntry, proposal.id).status is EntryStatus.PROPOSED
+
+
+# --- the platform sees active members only; ids from elsewhere are 404 ------------------------------------
+
+def test_the_platform_never_opens_an_invited_or_former_members_cohort(app, world):
+    course = default_course()
+    city, platform = world["city"], world["platform"]
+    seen = make_cohort(world["npo"], course, title="参加中の回")
+    hidden = [make_cohort(world[name], course, title=f"{name}の回") for name in ("council", "company", "school")]
+    client = coordinator_client(app, city, "city@example.jp")
+    base = f"/coordinate/organisations/{city.id}/platforms/{platform.id}/cohorts"
+    assert client.get(f"{base}/{seen.id}").status_code == 200
+    listing = text_of(client.get(base))
+    for cohort in hidden:
+        assert client.get(f"{base}/{cohort.id}").status_code == 404, cohort.title
+        assert cohort.title not in listing
+
+
+def test_a_membership_or_member_id_of_someone_else_is_404(app, world):
+    school, platform = world["school"], world["platform"]
+    client = coordinator_client(app, school, "s@example.jp")
+    page = f"/coordinate/organisations/{school.id}/platforms"
+    for action in ("accept", "decline", "leave"):
+        url = f"/coordinate/organisations/{school.id}/platform-memberships/{world['invited'].id}/{action}"
+        assert post_form(client, url, {}, token_from=page).status_code == 404, action
+    city_page = f"/coordinate/organisations/{world['city'].id}/platforms/{platform.id}"
+    url = f"{city_page}/members/{world['invited'].id}/withdraw"
+    assert post_form(client, url, {}, token_from=page).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(PlatformMember, world["invited"].id).state is MemberState.INVITED
