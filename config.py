@@ -70,6 +70,9 @@ class Config:
     # them inside the app process, which suits the embedded SQLite default.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "thread")
+    # Render a certificate's PDF by the job queue right after completion, so the first download
+    # is a stored file (a failed render leaves the on-demand path).
+    CERTIFICATE_PRERENDER = os.environ.get("CERTIFICATE_PRERENDER", "1") not in ("0", "false", "no")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
@@ -134,6 +137,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_SINGLE_PROCESS = True  # the tests run in one process
     JOB_QUEUE = "thread"
+    CERTIFICATE_PRERENDER = False  # tests that check it turn it on; others start no renders
     AREA_CACHE_SECONDS = 0
     OPENDATA_CACHE_SECONDS = 0
     MAIL_SERVER = ""

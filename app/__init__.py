@@ -137,3 +137,6 @@ def register_hooks(app: Flask) -> None:
     from app.web import static_files
 
     static_files.register(app)  # content hash in static URLs, cached for a year (BENCHMARKS.md, slow phone)
+    from app import jobs
+
+    jobs.register_certificate_renders(app)  # a completed certificate's PDF rendered in the background

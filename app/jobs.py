@@ -221,7 +221,7 @@ def _render_after_commit(session) -> None:
         return
     app = current_app._get_current_object()
     # On unless configured off; tests turn it on where they check it, so other tests start no renders.
-    if not app.config.get("CERTIFICATE_PRERENDER", not app.testing):
+    if not app.config.get("CERTIFICATE_PRERENDER"):
         return
     try:
         dispatch_certificate_render(app, cert_ids)

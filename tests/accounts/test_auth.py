@@ -42,7 +42,7 @@ def test_register_in_ikoma_then_see_my_page(client, outbox):
     assert response.status_code == 302 and response.headers["Location"].endswith("/my")
     user = db.session.scalar(sa.select(User))
     assert (user.email, user.municipality_code, user.role) == ("hanako@example.jp", "292095", Role.TRAINEE)
-    assert user.password_hash.startswith("scrypt:") and "tsunagaru" not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$") and "tsunagaru" not in user.password_hash
     page = client.get("/my").get_data(as_text=True)
     assert "生駒 花子" in page and "奈良県生駒市" in page
 
