@@ -22,6 +22,8 @@ DEMO_SCHOOL_NAME = "生駒市立つながり小学校（デモ）"
 DEMO_PLATFORM_NAME = "生駒市つながり連携プラットフォーム（デモ）"
 DEMO_CLASS_NAME = "6年1組"
 DEMO_CLASS_SIZE = 5
+# Named as a teacher names a class (bulk entry): a certificate never prints "6年1組 1番".
+DEMO_PUPIL_NAMES = ("つながり はな", "やまの そら", "かわい けんと", "もりた ゆい", "いこま たいち")
 # Fixed, so the README can show it; made of the characters pupils' printed passwords use.
 DEMO_PUPIL_PASSWORD = "hana47"
 
@@ -86,12 +88,12 @@ def _account(session: Session, account: DemoAccount, org: Organisation) -> User:
 
 
 def _demo_class(session: Session, school: Organisation, teacher: User) -> SchoolClass:
-    """The demo class, made as the teacher's class page makes one (pupils named "6年1組 1番")."""
+    """The demo class, made as the teacher's class page makes one, its pupils already named."""
     for school_class in pupils.classes_of(session, school):
         if school_class.name == DEMO_CLASS_NAME:
             return school_class
     return pupils.create_class(session, school, name=DEMO_CLASS_NAME, count=DEMO_CLASS_SIZE,
-                               name_for=lambda n: f"{DEMO_CLASS_NAME} {n}番", actor=teacher)
+                               name_for=lambda n: DEMO_PUPIL_NAMES[n - 1], actor=teacher)
 
 
 # つなぐ先 examples: clearly marked, and without phone numbers (no number is ever made up; the
