@@ -21,13 +21,14 @@ PAIRS_PER_CENT = 35
 
 
 def _value(seed: str, scale: str) -> str:
-    """A deterministic answer 1..scale from the enrolment id (more often in the middle)."""
-    return f"(1 + ((e.id * {seed}) % 97 * (e.id * {seed} + 11) % 89) % {scale})"
+    """A deterministic answer 1..scale from the enrolment id (more often in the middle); bigint, since
+    ids times the seeds pass the 32-bit range at the full scale."""
+    return f"(1 + ((e.id::bigint * {seed}) % 97 * (e.id::bigint * {seed} + 11) % 89) % {scale})"
 
 
 def _after(before: str, seed: str, scale: str) -> str:
     # Mostly the same or one point higher, sometimes two, now and then one lower.
-    step = f"(CASE (e.id * {seed}) % 10 WHEN 0 THEN -1 WHEN 1 THEN 2 WHEN 2 THEN 1 WHEN 3 THEN 1 " \
+    step = f"(CASE (e.id::bigint * {seed}) % 10 WHEN 0 THEN -1 WHEN 1 THEN 2 WHEN 2 THEN 1 WHEN 3 THEN 1 " \
            f"WHEN 4 THEN 1 ELSE 0 END)"
     return f"GREATEST(1, LEAST({scale}, {before} + {step}))"
 
@@ -42,7 +43,7 @@ def seed_pairs(conn) -> int:
     afters = [_after(b, str(int(seed) + 2), scale) for b, seed in zip(befores, seeds, strict=True)]
     children_null = "CASE s.audience WHEN 'children' THEN NULL ELSE {} END"
     b5, a5 = children_null.format(befores[4]), children_null.format(afters[4])
-    followup = "(e.id * 13) % 5 = 0 AND s.audience = 'adult'"
+    followup = "(e.id::bigint * 13) % 5 = 0 AND s.audience = 'adult'"
     result = conn.execute(f"""
         INSERT INTO evaluation_pair (key, enrolment_id, course_id, version_id, audience, mode, cohort_id,
             organisation_id, prefecture_code, municipality_code, fiscal_year, before_on, after_on, before_skipped,
@@ -57,7 +58,7 @@ def seed_pairs(conn) -> int:
             CASE WHEN {followup} THEN (e.id % 3) <> 0 END, CASE WHEN {followup} THEN (e.id % 4) = 0 END,
             CASE WHEN {followup} THEN (e.id % 9) = 0 END
         FROM enrolment e JOIN supporter_record s ON s.enrolment_id = e.id LEFT JOIN cohort h ON h.id = e.cohort_id
-        WHERE e.completed_at IS NOT NULL AND (e.id * 7919 + 5) % 100 < {PAIRS_PER_CENT}""")
+        WHERE e.completed_at IS NOT NULL AND (e.id::bigint * 7919 + 5) % 100 < {PAIRS_PER_CENT}""")
     conn.execute("ANALYZE evaluation_pair")
     return result.rowcount
 
