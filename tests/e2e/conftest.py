@@ -36,8 +36,12 @@ class Live:
         from app import create_app
         from config import Config, database_url
 
+        # No background certificate renders from this helper app: a render thread outliving the
+        # helper's `with app.app_context()` would hold a database connection nobody closes (the
+        # journeys' server still renders them, as in production).
         config = type("ReadConfig", (Config,), {"SQLALCHEMY_DATABASE_URI": database_url(self.database_url),
-                                                "INSTANCE_DIR": self.instance, "APP_ENV": "development"})
+                                                "INSTANCE_DIR": self.instance, "APP_ENV": "development",
+                                                "CERTIFICATE_PRERENDER": False})
         return create_app(config)
 
 

@@ -22,3 +22,11 @@ def answer_in_steps(page: Page, answers: dict[str, list[str]]) -> None:
         for value in answers[fieldset.get_attribute("id")[2:]]:
             fieldset.locator(f'input[value="{value}"]').check()
     to_last_step(page)
+
+
+def to_step_with(page: Page, selector: str) -> None:
+    """Press つぎへ until the step holding `selector` shows (nothing to do on a wide screen)."""
+    target = page.locator(selector).first
+    button = page.locator(".step-pager .step-next")
+    while not target.is_visible() and button.count() and button.is_visible():
+        button.click()

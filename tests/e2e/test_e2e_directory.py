@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.e2e.steps_helpers import to_step_with
 from tests.e2e.trainee import ADULT, PASSWORD
 
 LESSON = f"/courses/{ADULT}/lessons/tsunagu"
@@ -97,6 +98,7 @@ def test_coordinator_adds_a_place_and_only_that_towns_trainee_sees_it(live, new_
     ikoma = new_journey("directory-ikoma-trainee", viewport={"width": 375, "height": 812}, max_width=375)
     _login(ikoma, TRAINEES["ikoma"][0], PASSWORD)
     ikoma.page.goto(LESSON)
+    to_step_with(ikoma.page, ".local-support-box")  # on a phone the lesson comes in steps
     box = ikoma.page.locator(".local-support-box")
     expect(box).to_contain_text(PLACE)
     expect(box).to_contain_text(PHONE)
@@ -134,6 +136,7 @@ def test_a_pupil_sees_the_places_for_children_in_their_words(live, new_journey):
     if page.get_by_role("button", name="はじめる").count():
         page.get_by_role("button", name="はじめる").click()
     page.goto("/courses/tsunagari-children/lessons/soudan")
+    to_step_with(page, ".local-support-box")
     box = page.locator(".local-support-box")
     # The demo town's example for children, in its children's wording; the adults' example is left out.
     expect(box).to_contain_text("れんしゅう用の見本です")

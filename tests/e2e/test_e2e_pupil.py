@@ -127,7 +127,8 @@ def test_pupil_reads_the_childrens_course_from_the_demo_login(new_journey, live)
     lessons = 0
     while "/lessons/" in page.url:
         lessons += 1
-        assert page.locator(".lesson-body ruby").count() > 0, f"no furigana in {page.url}"
+        # Waits for the page (and steps.js) to settle rather than counting at once.
+        expect(page.locator(".lesson-body ruby").first).to_be_attached()
         ruby = shown_ruby(page)
         expect(ruby.locator("rt")).to_be_visible()
         box_base, box_rt = ruby.bounding_box(), ruby.locator("rt").bounding_box()
