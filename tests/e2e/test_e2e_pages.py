@@ -1,0 +1,160 @@
+"""Journeys through the pages of issue 18 (home page, every lesson on a phone, the tile maps) and
+issue 20 items 9, 10 and 12 (a coordinator's own counts, the teacher's class page and login cards,
+English dates without the Reiwa era or full-width brackets)."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.e2e.browser import ARTIFACTS, Journey
+from tests.e2e.test_e2e_flows import login
+from tests.e2e.test_e2e_pupil import demo_pupil
+
+SHOTS = Path("/tmp/artifacts/pages")
+PHONE = 375
+WIDE = 1280
+ENGLISH_DATE = re.compile(r"(January|February|March|April|May|June|July|August|September|October|November|"
+                          r"December) \d{1,2}, \d{4}")
+
+
+def keep(j: Journey, label: str) -> None:
+    """j.check (axe, layout, console), and a copy of its screenshot under SHOTS."""
+    j.check(label)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ARTIFACTS / j.name / f"{j.step:02d}-{label}.png", SHOTS / f"{j.name}-{label}.png")
+
+
+def course_slugs(live) -> list[str]:
+    from app.extensions import db
+    from app.models import Course
+
+    app = live.app()
+    with app.app_context():
+        slugs = list(db.session.scalars(sa.select(Course.slug).order_by(Course.slug)))
+        db.session.remove()
+        db.engine.dispose()
+    return slugs
+
+
+@pytest.mark.parametrize("width", [PHONE, WIDE])
+def test_home_page(new_journey, width):
+    j = new_journey(f"home-{width}", viewport={"width": width, "height": 800})
+    j.page.goto("/")
+    picture = j.page.locator("img.home-picture")
+    expect(picture).to_be_visible()
+    assert (picture.get_attribute("alt") or "").strip(), "the home picture has no text alternative"
+    expect(j.page.locator("main")).to_contain_text("無料")
+    assert j.page.locator("main details summary").count() == 5
+    expect(j.page.locator('a[href="/sessions"]').first).to_be_visible()
+    keep(j, "home")
+    # A question opens with the keyboard and shows its answer.
+    summary = j.page.locator("main details summary").first
+    summary.focus()
+    j.page.keyboard.press("Enter")
+    expect(j.page.locator("main details").first).to_have_attribute("open", "")
+
+
+def test_opendata_tile_map(new_journey):
+    j = new_journey("opendata-map", viewport={"width": WIDE, "height": 900})
+    j.page.goto("/opendata")
+    svg = j.page.locator("svg.tilemap").first
+    expect(svg).to_be_visible()
+    assert svg.get_attribute("role") == "img"
+    title_id = svg.get_attribute("aria-labelledby").split()[0]
+    assert j.page.locator(f"#{title_id}").text_content().strip(), "the map's title is empty"
+    expect(j.page.locator(".map-and-table table.figures")).to_be_visible()
+    assert j.page.locator(".map-and-table table.figures tbody tr").count() >= 47
+    keep(j, "opendata")
+
+
+def test_admin_statistics_map(new_journey):
+    j = new_journey("admin-statistics-map", viewport={"width": WIDE, "height": 900})
+    login(j, "admin@demo.tsunagari.example", "demo-admin-pass")
+    j.page.goto("/admin/statistics")
+    svg = j.page.locator("svg.tilemap").first
+    expect(svg).to_be_visible()
+    assert svg.get_attribute("role") == "img"
+    expect(j.page.locator("table").first).to_be_visible()
+    keep(j, "admin-statistics")
+
+
+def test_pupil_login_card_link_fills_in(new_journey, live):
+    j = new_journey("pupil-login-card", viewport={"width": PHONE, "height": 800})
+    code = live.pupil["code"]
+    j.page.goto(f"/pupil-login?code={code}&n=1")
+    expect(j.page.locator("#class_code")).to_have_value(code)
+    expect(j.page.locator("#number")).to_have_value("1")
+    expect(j.page.locator("#password")).to_have_value("")
+    keep(j, "pupil-login-filled")
+    # A hostile link fills in nothing.
+    j.page.goto("/pupil-login?code=%00%E2%80%AEabc&n=99999999999")
+    expect(j.page.locator("#class_code")).to_have_value("")
+    expect(j.page.locator("#number")).to_have_value("")
+
+
+def test_lessons_on_a_phone(new_journey, live):
+    j = new_journey("lessons-phone", viewport={"width": PHONE, "height": 760})
+    login(j, "trainee@demo.tsunagari.example", "demo-trainee-pass")
+    page = j.page
+    seen_situation = False
+    lessons = 0
+    for slug in course_slugs(live):
+        page.goto(f"/courses/{slug}")
+        if page.locator(".lesson-list a").count() == 0:
+            continue
+        hrefs = page.locator(".lesson-list a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        for n, href in enumerate(hrefs, 1):
+            page.goto(href)
+            expect(page.locator(".lesson-body")).to_be_visible()
+            keep(j, f"{slug}-{n:02d}")
+            lessons += 1
+            steps = 1
+            button = page.locator(".step-pager .step-next")
+            while button.count() and button.is_visible():
+                button.click()
+                steps += 1
+                assert steps < 60, f"{href}: つぎへ never ends"
+                choice = page.locator(".situation-choices summary >> visible=true")
+                if not seen_situation and choice.count():
+                    choice.first.focus()
+                    page.keyboard.press("Enter")
+                    feedback = page.locator(".situation-choices details[open] .situation-feedback")
+                    expect(feedback.first).to_be_visible()
+                    assert feedback.first.text_content().strip()
+                    keep(j, f"{slug}-situation")
+                    seen_situation = True
+    assert lessons >= 2, "no lessons found"
+    assert seen_situation, "no こんなとき、どうする？ situation met on the phone"
+
+
+def test_english_my_pages(new_journey):
+    j = new_journey("english-my", viewport={"width": WIDE, "height": 900})
+    login(j, "trainee@demo.tsunagari.example", "demo-trainee-pass")
+    j.page.goto("/my")
+    j.page.locator('button[name="lang"][value="en"]').first.click()
+    expect(j.page.locator("html")).to_have_attribute("lang", "en")
+    for path in ("/my", "/my/data"):
+        j.page.goto(path)
+        text = j.page.locator("main").inner_text()
+        assert "令和" not in text, f"{path} shows the Reiwa era in English"
+        assert "（" not in text and "）" not in text, f"{path} shows full-width brackets in English"
+        keep(j, path.strip("/").replace("/", "-") + "-en")
+    assert ENGLISH_DATE.search(j.page.locator("main").inner_text()), "/my/data shows no English date"
+
+
+def test_teacher_class_page(new_journey, live):
+    demo_pupil(live)
+    j = new_journey("teacher-class", viewport={"width": WIDE, "height": 900})
+    login(j, "teacher@demo.tsunagari.example", "demo-teacher-pass")
+    page = j.page
+    page.goto("/coordinate/")
+    link = page.locator('a[href*="/classes/"]').first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page.locator("table").first).to_be_visible()
+    keep(j, "class-page")
