@@ -186,12 +186,21 @@ def run_certificate_render(cert_ids: list[int]) -> None:
         db.session.remove()
 
 
+# One render at a time per process: a cohort completing together would otherwise start a render
+# thread each, all holding WeasyPrint's tens of megabytes at once and taking the CPU from requests.
+_render_lock = threading.Lock()
+
+
 def _renders_in_thread(app: Flask, cert_ids: list[int]) -> None:
-    with app.app_context():
+    from app.services.infra import memory
+
+    with _render_lock, app.app_context():
         try:
             run_certificate_render(cert_ids)
         except Exception:
             log.exception("certificate render job failed for %s", cert_ids)
+        finally:
+            memory.collect_now()  # WeasyPrint's garbage back to the OS: the worker stays small
 
 
 def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:

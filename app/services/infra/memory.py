@@ -44,6 +44,11 @@ def _full_collection() -> None:
     _trim()
 
 
+def collect_now() -> None:
+    """The same full collection at once, for a render outside a request (a background thread)."""
+    _full_collection()
+
+
 def register(app: Flask) -> None:
     """After a request that rendered a PDF, collect the older garbage too (another 10-15 MB), but
     only once the response is sent: 50-100 ms that the person downloading never waits for."""
