@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +29,15 @@ def keep(j: Journey, label: str) -> None:
     j.check(label)
     SHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(ARTIFACTS / j.name / f"{j.step:02d}-{label}.png", SHOTS / f"{j.name}-{label}.png")
+
+
+def qr_codes(pdf: Path) -> list[str]:
+    """Every QR code's text on the first page of a PDF (a page of cards holds several)."""
+    prefix = pdf.with_suffix("")
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(pdf), str(prefix)], check=True)
+    image = next(pdf.parent.glob(prefix.name + "*.png"))
+    out = subprocess.run(["zbarimg", "--raw", "-q", str(image)], capture_output=True, text=True, check=True)
+    return out.stdout.split()
 
 
 def demo_class_path(live, code: str) -> str:
@@ -198,5 +209,33 @@ def test_teacher_class_page(new_journey, live):
     login(j, "teacher@demo.tsunagari.example", "demo-teacher-pass")
     page = j.page
     page.goto(demo_class_path(live, code))
+    class_page = page.url
     expect(page.locator("main table").first).to_be_visible()
     keep(j, "class-page")
+    # Names pasted in bulk: check (preview), then save; the table shows them.
+    page.goto(class_page + "/names")
+    page.fill("#names", "あおき はると\nいのうえ さくら")
+    page.locator('input[name="preview"], button[name="preview"]').click()
+    save = page.locator('input[name="save"], button[name="save"]')
+    expect(save).to_be_visible()
+    keep(j, "class-names-preview")
+    save.click()
+    page.wait_for_url(class_page)
+    names = page.locator("main table input[type=text]").evaluate_all("els => els.map(e => e.value)")
+    assert names[:2] == ["あおき はると", "いのうえ さくら"], names
+    # Login cards: a PDF whose QR code opens the pupil login with class code and number filled in.
+    page.locator("#include_logged_in").check()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="ログインカードを作る（PDF）").click()
+    pdf = SHOTS / "login-cards.pdf"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    info.value.save_as(pdf)
+    links = qr_codes(pdf)
+    link = next((x for x in links if x.endswith(f"/pupil-login?code={code}&n=1")), None)
+    assert link, links
+    parts = urlsplit(link)
+    phone = new_journey("teacher-class-card-link", viewport={"width": PHONE, "height": 800})
+    phone.page.goto(f"{parts.path}?{parts.query}")
+    expect(phone.page.locator("#class_code")).to_have_value(code)
+    expect(phone.page.locator("#number")).to_have_value("1")
+    keep(phone, "card-link-filled")
