@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.browser import ARTIFACTS, Journey
-from tests.e2e.test_e2e_flows import login
+from tests.e2e.test_e2e_flows import future_session_with_participant, login
 from tests.e2e.test_e2e_pupil import demo_pupil
 
 SHOTS = Path("/tmp/artifacts/pages")
@@ -239,3 +239,18 @@ def test_teacher_class_page(new_journey, live):
     expect(phone.page.locator("#class_code")).to_have_value(code)
     expect(phone.page.locator("#number")).to_have_value("1")
     keep(phone, "card-link-filled")
+
+
+def test_area_dashboard_shows_own_small_cohort_exactly(new_journey, live):
+    _email, attendance = future_session_with_participant(live, "pages-area")
+    org_path = attendance.split("/cohorts/")[0]
+    j = new_journey("area-own-cohort", viewport={"width": WIDE, "height": 900})
+    login(j, "coordinator@demo.tsunagari.example", "demo-coord-pass")
+    j.page.goto(f"{org_path}/area")
+    expect(j.page.locator("#own-figures")).to_contain_text("正確な数")
+    row = j.page.locator("tr", has_text="フロー確認の回（pages-area）")
+    expect(row).to_have_count(1)
+    cells = row.locator("td.num").all_inner_texts()
+    assert cells[0].strip() == "1", f"one participant shown as {cells}"
+    assert "＊" not in row.inner_text(), "the coordinator's own cohort is hidden"
+    keep(j, "area-own-cohort")
