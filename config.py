@@ -71,8 +71,11 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "thread")
     # Render a certificate's PDF by the job queue right after completion, so the first download
-    # is a stored file (a failed render leaves the on-demand path).
-    CERTIFICATE_PRERENDER = os.environ.get("CERTIFICATE_PRERENDER", "1") not in ("0", "false", "no")
+    # is a stored file (a failed render leaves the on-demand path). On by default only with RQ
+    # workers: inside the web process the renders took the CPU from requests (make bench, 50 quiz
+    # submitters: 886 ms -> 13.9 s median, worker RSS 128 -> 264 MB; bench/HISTORY.md).
+    CERTIFICATE_PRERENDER = os.environ.get(
+        "CERTIFICATE_PRERENDER", "1" if JOB_QUEUE == "rq" else "0") not in ("0", "false", "no")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
