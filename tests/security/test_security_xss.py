@@ -142,7 +142,7 @@ def scene(app):
         cohorts.accept_invitation(db.session, invitation, make_trainee(email=invitation.email, name=name))
     db.session.commit()
     # Attendance is recordable from the session's start: the session has now taken place.
-    cohort.starts_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
+    cohort.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
     cohort.ends_at = cohort.starts_at + dt.timedelta(minutes=90)
     db.session.commit()
     response = post_form(coordinator, f"{cohort_url}/attendance", {"everyone": "1"})
