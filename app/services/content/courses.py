@@ -49,15 +49,20 @@ def import_path(session: Session, path: Path, *, actor: User | None, asset_url_f
 
 
 def import_archive(session: Session, fileobj: BinaryIO, *, actor: User | None, asset_url_for: AssetUrlFor,
-                   limits: Limits | None = None) -> ImportResult:
-    """Import an uploaded .zip; the extracted files are removed whatever happens."""
+                   limits: Limits | None = None,
+                   after_import: Callable[[ImportResult, Path], None] | None = None) -> ImportResult:
+    """Import an uploaded .zip; the extracted files are removed whatever happens. `after_import`
+    sees a successful result and the extracted folder before it goes (editable.keep_sources)."""
     workdir = Path(tempfile.mkdtemp(prefix="bundle-"))
     try:
         try:
             root = extract_zip_safely(fileobj, workdir / "bundle", limits or Limits())
         except ArchiveError as error:
             return ImportResult(archive_error=error)
-        return _import_folder(session, root, actor=actor, asset_url_for=asset_url_for)
+        result = _import_folder(session, root, actor=actor, asset_url_for=asset_url_for)
+        if result.ok and after_import is not None:
+            after_import(result, root)
+        return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

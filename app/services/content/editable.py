@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shutil
-import tempfile
 import unicodedata
 import zipfile
 import zlib
@@ -22,10 +20,14 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, ContentVersion, User
 from app.models.content_source import ContentSourceFile
-from app.services.content.archive import Limits, extract_zip_safely
+from app.services.content.archive import Limits
 from app.services.content.checks.files import IGNORED_NAMES
-from app.services.content.courses import DEFAULT_BUNDLES, AssetUrlFor, ImportResult, import_path
-from app.services.content.errors import ArchiveError
+from app.services.content.courses import (
+    DEFAULT_BUNDLES,
+    AssetUrlFor,
+    ImportResult,
+    import_archive,
+)
 
 ASSET_FOLDERS = ("images/", "media/")  # stored as Asset rows by the import
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same version always gives the same bytes
@@ -81,18 +83,9 @@ def keep_sources(session: Session, version: ContentVersion, root: Path) -> bool:
 def import_upload(session: Session, fileobj: BinaryIO, *, actor: User | None, asset_url_for: AssetUrlFor,
                   limits: Limits | None = None) -> ImportResult:
     """Import an uploaded .zip as courses.import_archive does, keeping its source files."""
-    workdir = Path(tempfile.mkdtemp(prefix="bundle-"))
-    try:
-        try:
-            root = extract_zip_safely(fileobj, workdir / "bundle", limits or Limits())
-        except ArchiveError as error:
-            return ImportResult(archive_error=error)
-        result = import_path(session, root, actor=actor, asset_url_for=asset_url_for)
-        if result.ok:
-            keep_sources(session, result.version, root)  # also fills in a version imported before
-        return result
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return import_archive(session, fileobj, actor=actor, asset_url_for=asset_url_for, limits=limits,
+                          # also fills in a version imported before
+                          after_import=lambda result, root: keep_sources(session, result.version, root))
 
 
 def version_files(session: Session, version: ContentVersion, defaults: Path = DEFAULT_BUNDLES) -> dict[str, bytes] | None:
