@@ -122,12 +122,10 @@ def register_cli(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Connect what reacts to the app's events (mails on commit, memory after PDFs, the lesson-page cache).
+    """Connect what reacts to the app's events (memory after PDFs, the lesson-page cache, what follows
+    a committed completion: its certificate's render and mail).
 
     Completion's effects (certificate, statistics) are no hook: learning.progress calls them."""
-    from app.web import notifications
-
-    notifications.register(app)
     from app.services.infra import memory
 
     memory.register(app)  # a full collection after a response that rendered a PDF (worker memory, BENCHMARKS.md)
@@ -139,4 +137,4 @@ def register_hooks(app: Flask) -> None:
     static_files.register(app)  # content hash in static URLs, cached for a year (BENCHMARKS.md, slow phone)
     from app import jobs
 
-    jobs.register_certificate_renders(app)  # a completed certificate's PDF rendered in the background
+    jobs.register_certificate_renders(app)  # a new certificate's PDF rendered and its holder mailed, after commit

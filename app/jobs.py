@@ -6,6 +6,7 @@ import logging
 import threading
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.services.certificates import bulk
@@ -203,16 +204,25 @@ def _renders_in_thread(app: Flask, cert_ids: list[int]) -> None:
             memory.collect_now()  # WeasyPrint's garbage back to the OS: the worker stays small
 
 
-def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
-    """Queue the render of certificates issued by a committed completion."""
-    if not cert_ids:
-        return
-    if app.config["JOB_QUEUE"] == "rq":
-        from redis import Redis
-        from rq import Queue
+def run_certificate_followup(cert_ids: list[int], render: bool = True) -> None:
+    """What follows a committed completion on an RQ worker: the PDFs rendered (when `render`), then the
+    holders mailed, so the mail's download link finds a stored file and no SMTP round trip or
+    template work is left in the web request (issue 17: quiz submissions at a peak)."""
+    if render:
+        run_certificate_render(cert_ids)
+    from app.web import notifications
 
-        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
-            "app.jobs.run_certificate_render", list(cert_ids), job_timeout=600)
+    with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+        try:
+            notifications.send_certificate_mails(db.session, cert_ids)
+        finally:
+            db.session.remove()
+
+
+def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
+    """Queue the render of certificates issued by a committed completion (thread queue only: with RQ
+    the render travels with the mail, `dispatch_certificate_followup`)."""
+    if not cert_ids:
         return
     thread = threading.Thread(target=_renders_in_thread, args=(app, list(cert_ids)), name="certificate-render",
                               daemon=True)
@@ -220,37 +230,59 @@ def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
     thread.start()
 
 
-def _render_after_commit(session) -> None:
+def dispatch_certificate_followup(app: Flask, cert_ids: list[int], render: bool) -> None:
+    """With RQ: one job renders (when `render`) and mails the certificates of a committed completion."""
+    from redis import Redis
+    from rq import Queue
+
+    Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        "app.jobs.run_certificate_followup", list(cert_ids), render, job_timeout=600)
+
+
+def _followup_after_commit(session) -> None:
+    """After a commit that issued certificates on completion: with RQ, one job renders and mails them;
+    with the thread queue the mail goes out here (small sites: no worker to hand it to) and the
+    render, when CERTIFICATE_PRERENDER is on, runs in a thread."""
     from flask import has_app_context
 
-    from app.services.certificates.issuing import PRERENDER_KEY
+    from app.services.certificates.issuing import ISSUED_KEY
 
-    cert_ids = session.info.pop(PRERENDER_KEY, [])
+    cert_ids = session.info.pop(ISSUED_KEY, [])
     if not cert_ids or not has_app_context():
         return
     app = current_app._get_current_object()
     # On unless configured off; tests turn it on where they check it, so other tests start no renders.
-    if not app.config.get("CERTIFICATE_PRERENDER"):
-        return
-    try:
-        dispatch_certificate_render(app, cert_ids)
-    except Exception:  # Redis down: the completion is committed, the download renders on demand
-        log.exception("could not queue the render of certificates %s", cert_ids)
+    render = bool(app.config.get("CERTIFICATE_PRERENDER"))
+    if app.config["JOB_QUEUE"] == "rq":
+        try:
+            dispatch_certificate_followup(app, cert_ids, render)
+            return
+        except Exception:  # Redis down: the completion is committed; mail here, render on demand
+            log.exception("could not queue the follow-up of certificates %s; mailing in the request", cert_ids)
+            render = False
+    from app.web import notifications
+
+    with Session(bind=session.get_bind()) as reader:  # not the committing session, inside its own hook
+        notifications.send_certificate_mails(reader, cert_ids)
+    if render:
+        try:
+            dispatch_certificate_render(app, cert_ids)
+        except Exception:
+            log.exception("could not start the render of certificates %s", cert_ids)
 
 
 _render_hook_registered = False
 
 
 def register_certificate_renders(app: Flask) -> None:
-    """After a commit that issued certificates on completion, render their PDFs in the background."""
+    """After a commit that issued certificates on completion, render and mail them (see above)."""
     global _render_hook_registered
     if _render_hook_registered:
         return
     _render_hook_registered = True
     from sqlalchemy import event
-    from sqlalchemy.orm import Session
 
-    from app.services.certificates.issuing import PRERENDER_KEY
+    from app.services.certificates.issuing import ISSUED_KEY
 
-    event.listen(Session, "after_commit", _render_after_commit)
-    event.listen(Session, "after_rollback", lambda session: session.info.pop(PRERENDER_KEY, None))
+    event.listen(Session, "after_commit", _followup_after_commit)
+    event.listen(Session, "after_rollback", lambda session: session.info.pop(ISSUED_KEY, None))

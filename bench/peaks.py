@@ -251,7 +251,7 @@ def bench_campaign(run: Run, server: Server, section: Section) -> None:
     section.notes.append(
         "Open loop: page requests arrive at random (Poisson) at a fixed rate for "
         f"{step_seconds:.0f} s per step, the rate multiplied by {growth} each step until p95 of any page passes 1 s "
-        f"or a 5xx appears. The mix is one learner's visit: {VISIT.count('login')} log-in (scrypt), "
+        f"or a 5xx appears. The mix is one learner's visit: {VISIT.count('login')} log-in (argon2id), "
         f"{VISIT.count('course')} course page, {VISIT.count('lesson')} lesson pages. Learners held = pages/s held × "
         f"{READING_SECONDS} s of reading per page. Steps (pages/s → p95 ms, 5xx, pages): "
         + "; ".join(f"{r:.1f} → {p:.0f}, {e}, {n}" for r, p, e, n in steps) + ".")

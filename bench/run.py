@@ -396,7 +396,7 @@ def bench_quiz(run: Run, server: Server, section: Section) -> None:
 
     async def main() -> tuple[list[float], float, int]:
         prepared = []
-        sem = asyncio.Semaphore(8)  # log-ins (scrypt) and attempt starts, before the clock starts
+        sem = asyncio.Semaphore(8)  # log-ins (argon2id) and attempt starts, before the clock starts
 
         async def prep(email):
             async with sem:

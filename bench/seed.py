@@ -24,7 +24,7 @@ Heuristics, because the repository holds no population data:
   population is split between those kinds.
 * Age bands lean to the 50s-60s and ~60 % of trainees are women, as in the dementia-supporter
   programme's reports; 3 % leave age and sex unanswered.
-* Every account shares ONE password hash, computed once (werkzeug scrypt, as the app does):
+* Every account shares ONE password hash, computed once (argon2id through app.passwords, as the app does):
   hashing a million passwords would take hours. Log-ins still verify it the normal way.
   The password is BENCH_PASSWORD below; the data set is for benchmarks only.
 * No certificate PDF is rendered; the benchmarks render and store the few they need.
@@ -633,7 +633,7 @@ def reusable(url: str, scale: float, seed: int) -> bool:
 
 
 def seed(url: str, scale: float, seed_value: int, log=print) -> float:
-    from werkzeug.security import generate_password_hash
+    from app.passwords import hash_password
 
     started = time.perf_counter()
     recreate_database(url)
@@ -641,7 +641,7 @@ def seed(url: str, scale: float, seed_value: int, log=print) -> float:
     flask(url, "municipalities", "load")
     flask(url, "content", "import-defaults")
     log(f"schema, municipalities and courses: {time.perf_counter() - started:.1f} s")
-    password_hash = generate_password_hash(BENCH_PASSWORD)  # once, for every account (see the docstring)
+    password_hash = hash_password(BENCH_PASSWORD)  # once, for every account (see the docstring)
     with psycopg.connect(url) as conn:
         ref = load_reference(conn)
         plan, arrays = build_plan(scale, seed_value, ref)

@@ -246,16 +246,15 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
     return cert
 
 
-PRERENDER_KEY = "certificates_to_render"
+ISSUED_KEY = "certificates_issued"
 
 
 def issue_on_completion(session: Session, enrolment: Enrolment) -> None:
     """Issue in the same transaction as the completion (learning's completion calls this), and note
-    the certificate for the e-mail sent after commit."""
+    the certificate for what follows the commit (app.jobs): its PDF rendered ahead, so the first
+    download is a stored file, and the holder's e-mail."""
     cert = issue_for_enrolment(session, enrolment)
-    session.info.setdefault("certificates_issued", []).append(cert.id)
-    # Rendered by the job queue once committed (app.jobs), so the first download is a stored PDF.
-    session.info.setdefault(PRERENDER_KEY, []).append(cert.id)
+    session.info.setdefault(ISSUED_KEY, []).append(cert.id)
 
 
 # --- the PDF ------------------------------------------------------------------------------------
