@@ -13,6 +13,19 @@ from app.services.certificates import bulk
 
 log = logging.getLogger(__name__)
 _threads: list[threading.Thread] = []
+_queues: dict[str, object] = {}
+
+
+def _queue(app: Flask):  # noqa: ANN202 (rq.Queue, imported only with RQ)
+    """The RQ queue `flask jobs worker` listens to, one per process and Redis address: its connection
+    pool is reused, so a quiz submission that queues its certificate opens no new connection."""
+    url = app.config["REDIS_URL"]
+    if url not in _queues:
+        from redis import Redis
+        from rq import Queue
+
+        _queues[url] = Queue("certificates", connection=Redis.from_url(url))
+    return _queues[url]
 
 
 def run_bulk_job(job_id: int) -> None:
@@ -34,10 +47,7 @@ def _in_thread(app: Flask, job_id: int) -> None:
 def dispatch_bulk(app: Flask, job_id: int) -> None:
     """Queue a bulk job after the request has committed it."""
     if app.config["JOB_QUEUE"] == "rq":
-        from redis import Redis
-        from rq import Queue
-
-        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        _queue(app).enqueue(
             "app.jobs.run_bulk_job", job_id, job_timeout=3600)
         return
     thread = threading.Thread(target=_in_thread, args=(app, job_id), name=f"bulk-{job_id}", daemon=True)
@@ -91,11 +101,8 @@ def dispatch_invitations(app: Flask, invitation_ids: list[int]) -> None:
     if not invitation_ids:
         return
     if app.config["JOB_QUEUE"] == "rq":
-        from redis import Redis
-        from rq import Queue
-
         # The queue `flask jobs worker` listens to.
-        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        _queue(app).enqueue(
             "app.jobs.run_invitation_mail", list(invitation_ids), job_timeout=3600)
         return
     thread = threading.Thread(target=_invitations_in_thread, args=(app, list(invitation_ids)),
@@ -150,10 +157,7 @@ def dispatch_cancellation(app: Flask, cohort_id: int, user_ids: list[int]) -> No
     if not user_ids:
         return
     if app.config["JOB_QUEUE"] == "rq":
-        from redis import Redis
-        from rq import Queue
-
-        Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+        _queue(app).enqueue(
             "app.jobs.run_cancellation_mail", cohort_id, list(user_ids), job_timeout=3600)
         return
     thread = threading.Thread(target=_cancellation_in_thread, args=(app, cohort_id, list(user_ids)),
@@ -232,10 +236,7 @@ def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
 
 def dispatch_certificate_followup(app: Flask, cert_ids: list[int], render: bool) -> None:
     """With RQ: one job renders (when `render`) and mails the certificates of a committed completion."""
-    from redis import Redis
-    from rq import Queue
-
-    Queue("certificates", connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+    _queue(app).enqueue(
         "app.jobs.run_certificate_followup", list(cert_ids), render, job_timeout=600)
 
 

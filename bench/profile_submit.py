@@ -42,10 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--sql", action="store_true", help="print the statements of the first submission")
     parser.add_argument("--profile", action="store_true", help="pyinstrument tree of the submissions")
+    parser.add_argument("--rq", metavar="REDIS_URL", nargs="?", const="redis://127.0.0.1:6379/15",
+                        help="JOB_QUEUE=rq as in production: the certificate's render and mail are queued "
+                             "(to this Redis; its queue is emptied afterwards) instead of mailed in the request")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", seeding.DEFAULT_URL))
     args = parser.parse_args(argv)
     run = Run(argparse.Namespace(smoke=False), seeding.psycopg_url(args.database_url), None)
     app = run.flask_app()
+    if args.rq:
+        app.config.update(JOB_QUEUE="rq", REDIS_URL=args.rq, CERTIFICATE_PRERENDER=True)
     answers = correct_answers(run)
     prepared = []
     for email in quiz_trainees(run, args.count):
@@ -75,8 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     cpu = (time.process_time() - cpu) / len(prepared) * 1000
     if profiler is not None:
         profiler.stop()
+    if args.rq:
+        from redis import Redis
+        from rq import Queue
+
+        Queue("certificates", connection=Redis.from_url(args.rq)).empty()
     print(f"{len(prepared)} submissions: {wall:.2f} ms wall, {cpu:.2f} ms CPU each (in process, test client), "
-          f"{len(statements) / len(prepared):.1f} statements each")
+          f"{len(statements) / len(prepared):.1f} statements each"
+          f"{' (JOB_QUEUE=rq)' if args.rq else ' (JOB_QUEUE=thread: the mail is sent in the request)'}")
     if args.sql:
         for stmt in first:
             print("  " + re.sub(r"\s+", " ", stmt)[:260])

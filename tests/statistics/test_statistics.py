@@ -76,7 +76,7 @@ def test_completion_writes_one_record_with_area_age_sex_audience_and_mode(app):
     assert records[IKOMA].audience is Audience.CHILDREN and records[IKOMA].prefecture_code == "29"
     # Completing again (a second attendance) never counts twice.
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.user_id == trainee.id))
-    assert statistics.record_completion(db.session, enrolment) is None
+    assert statistics.record_completion(db.session, enrolment) is False
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SupporterRecord)) == 3
 
 

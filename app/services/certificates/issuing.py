@@ -138,25 +138,38 @@ def issuer_for(session: Session, enrolment: Enrolment) -> Organisation | None:
     """Who issues this enrolment's certificate: the cohort's organisation, else the pupil's school,
     else an organisation of the trainee's municipality, else one covering the whole prefecture,
     else None (the platform)."""
+    return _issuer(session, enrolment)[0]
+
+
+def _issuer(session: Session, enrolment: Enrolment) -> tuple[Organisation | None, CertificateSettings | None]:
+    """issuer_for's organisation with its certificate settings where one query brings both (None
+    when not loaded: settings_for reads or creates them)."""
     if enrolment.cohort_id is not None:
         # Whoever ran the session recognises it, wherever the participant lives.
-        cohort = session.get(Cohort, enrolment.cohort_id)
-        if cohort is not None:
-            return session.get(Organisation, cohort.organisation_id)
+        row = session.execute(
+            sa.select(Organisation, CertificateSettings).join(Cohort, Cohort.organisation_id == Organisation.id)
+            .outerjoin(CertificateSettings, CertificateSettings.organisation_id == Organisation.id)
+            .where(Cohort.id == enrolment.cohort_id)).first()
+        if row is not None:
+            return row[0], row[1]
     user = enrolment.user
     if user.school_class_id is not None:
         school_class = session.get(SchoolClass, user.school_class_id)
-        return school_class.organisation if school_class else None
+        return (school_class.organisation if school_class else None), None
     code = user.municipality_code
     if not code:
-        return None
-    local = list(session.scalars(sa.select(Organisation).where(Organisation.municipality_code == code)
-                                 .order_by(Organisation.id)))
-    local.sort(key=lambda o: ISSUER_KIND_ORDER.index(o.kind) if o.kind in ISSUER_KIND_ORDER else 99)
-    if local:
-        return local[0]
+        return None, None
+    # The first of the municipality's organisations by kind (ISSUER_KIND_ORDER), then by id.
+    rank = sa.case({kind.value: i for i, kind in enumerate(ISSUER_KIND_ORDER)},
+                   value=sa.cast(Organisation.kind, sa.String), else_=len(ISSUER_KIND_ORDER))
+    row = session.execute(
+        sa.select(Organisation, CertificateSettings)
+        .outerjoin(CertificateSettings, CertificateSettings.organisation_id == Organisation.id)
+        .where(Organisation.municipality_code == code).order_by(rank, Organisation.id).limit(1)).first()
+    if row is not None:
+        return row[0], row[1]
     return session.scalar(sa.select(Organisation).where(Organisation.prefecture_code == code[:2])
-                          .order_by(Organisation.id))
+                          .order_by(Organisation.id)), None
 
 
 def _next_serial(session: Session, prefix: str, year: int) -> str:
@@ -175,11 +188,10 @@ def _next_serial(session: Session, prefix: str, year: int) -> str:
     raise CertificateError("serial_unavailable")
 
 
-def _new_code(session: Session) -> str:
-    while True:  # 80 random bits: a clash is astronomically unlikely, but never issue one
-        code = normalise_code(new_verification_code()).replace("-", "")
-        if session.scalar(sa.select(Certificate.id).where(Certificate.code == code)) is None:
-            return code
+def _new_code() -> str:
+    """80 random bits (a clash is astronomically unlikely); the unique index on `code` still refuses
+    one, so none is ever issued twice, without a look-up before every issue."""
+    return normalise_code(new_verification_code()).replace("-", "")
 
 
 def _municipality_name(session: Session, user: User | None, org: Organisation | None) -> str:
@@ -195,15 +207,22 @@ def current_certificate(session: Session, enrolment_id: int) -> Certificate | No
 
 
 def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Organisation | None = None,
-                        *, holder_name: str | None = None) -> Certificate:
-    """The enrolment's certificate, issued now if it has none; exactly one even under races."""
+                        *, holder_name: str | None = None, just_completed: bool = False) -> Certificate:
+    """The enrolment's certificate, issued now if it has none; exactly one even under races.
+
+    `just_completed`: the caller completed the enrolment in this transaction (a conditional UPDATE
+    on its locked row), so no other transaction can see it completed and none can be issuing for it:
+    the look-up and the savepoint that guard a concurrent issue are left out (issue 17, one
+    completion's statements). The unique current_for_enrolment_id still refuses a second one."""
     if enrolment.completed_at is None:
         raise CertificateError("not_completed")
-    existing = current_certificate(session, enrolment.id)
-    if existing is not None:
-        return existing
-    org = organisation if organisation is not None else issuer_for(session, enrolment)
-    settings = settings_for(session, org) if org is not None else None
+    if not just_completed:
+        existing = current_certificate(session, enrolment.id)
+        if existing is not None:
+            return existing
+    org, settings = (organisation, None) if organisation is not None else _issuer(session, enrolment)
+    if org is not None and settings is None:
+        settings = settings_for(session, org)
     version = enrolment.completed_version or enrolment.course.live_version
     completed_on = enrolment.completed_at.astimezone(JST).date()
     expires_on = None
@@ -217,7 +236,7 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
         current_for_enrolment_id=enrolment.id, enrolment_id=enrolment.id, user_id=enrolment.user_id,
         organisation_id=org.id if org else None,
         serial=_next_serial(session, settings.serial_prefix if settings else PLATFORM_PREFIX, completed_on.year),
-        code=_new_code(session),
+        code=_new_code(),
         template="children" if audience == "children" else "adult",
         # Cleaned again here: names stored before names were cleaned on input may hold a
         # right-to-left override that would print a different name from the one verified.
@@ -232,15 +251,19 @@ def issue_for_enrolment(session: Session, enrolment: Enrolment, organisation: Or
         signatory_name=clean_name(settings.signatory_name) if settings else "",
         expires_on=expires_on,
     )
-    try:
-        with session.begin_nested():
-            session.add(cert)
-    except IntegrityError:
-        # A concurrent request issued it first (the unique current_for_enrolment_id): use theirs.
-        existing = current_certificate(session, enrolment.id)
-        if existing is None:
-            raise
-        return existing
+    if just_completed:
+        session.add(cert)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(cert)
+        except IntegrityError:
+            # A concurrent request issued it first (the unique current_for_enrolment_id): use theirs.
+            existing = current_certificate(session, enrolment.id)
+            if existing is None:
+                raise
+            return existing
     audit.record(session, "certificate.issue", actor_id=None, target_type="certificate", target_id=cert.id,
                  serial=cert.serial, enrolment_id=enrolment.id)
     return cert
@@ -253,7 +276,7 @@ def issue_on_completion(session: Session, enrolment: Enrolment) -> None:
     """Issue in the same transaction as the completion (learning's completion calls this), and note
     the certificate for what follows the commit (app.jobs): its PDF rendered ahead, so the first
     download is a stored file, and the holder's e-mail."""
-    cert = issue_for_enrolment(session, enrolment)
+    cert = issue_for_enrolment(session, enrolment, just_completed=True)
     session.info.setdefault(ISSUED_KEY, []).append(cert.id)
 
 

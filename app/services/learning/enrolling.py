@@ -7,7 +7,7 @@ or a conditional UPDATE, and on PostgreSQL by locking the enrolment row first (`
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.models import Audience, ContentVersion, Course, Enrolment, Lesson, User
 from app.services.infra import cache
@@ -29,9 +29,16 @@ def live_version(session: Session, course: Course) -> ContentVersion | None:
     return session.get(ContentVersion, course.live_version_id) if course.live_version_id else None
 
 
-def enrolment_for(session: Session, user: User, course: Course) -> Enrolment | None:
-    return session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
-                                                     Enrolment.course_id == course.id))
+def enrolment_for(session: Session, user: User, course: Course, *, lock: bool = False) -> Enrolment | None:
+    """The user's enrolment in the course; `lock` reads it as `locked` does, in the same one query."""
+    stmt = sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+    if not lock:
+        return session.scalar(stmt)
+    session.flush()
+    enrolment = session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
+    if enrolment is not None:
+        _note_locked(session, enrolment)
+    return enrolment
 
 
 def enrolments_of(session: Session, user: User) -> list[Enrolment]:
@@ -66,11 +73,36 @@ def enrol(session: Session, user: User, course: Course, cohort_id: int | None = 
     return enrolment
 
 
+_LOCKED = "enrolments_locked"  # session.info: (transaction, ids of enrolments locked in it)
+
+
+def _transaction(enrolment: Enrolment):  # noqa: ANN202 (SessionTransaction | None)
+    owner = object_session(enrolment)  # the Session itself, also when called with a scoped_session
+    return owner.get_transaction() if owner is not None else None
+
+
+def _note_locked(session: Session, enrolment: Enrolment) -> None:
+    transaction = _transaction(enrolment)
+    noted = session.info.get(_LOCKED)
+    if noted is None or noted[0] is not transaction:
+        noted = session.info[_LOCKED] = (transaction, set())
+    noted[1].add(enrolment.id)
+
+
 def locked(session: Session, enrolment: Enrolment) -> Enrolment:
-    """Re-read the enrolment, locking its row on PostgreSQL until the transaction ends."""
+    """Re-read the enrolment, locking its row on PostgreSQL until the transaction ends.
+
+    An enrolment already read with its lock in this same transaction (`enrolment_for(lock=True)`)
+    is not read again: its row cannot have changed under the lock."""
     session.flush()
-    return session.scalars(sa.select(Enrolment).where(Enrolment.id == enrolment.id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+    noted = session.info.get(_LOCKED)
+    transaction = _transaction(enrolment)
+    if noted is not None and transaction is not None and noted[0] is transaction and enrolment.id in noted[1]:
+        return enrolment
+    enrolment = session.scalars(sa.select(Enrolment).where(Enrolment.id == enrolment.id).with_for_update()
+                                .execution_options(populate_existing=True)).one()
+    _note_locked(session, enrolment)
+    return enrolment
 
 
 def lesson_in(version: ContentVersion, key: str) -> Lesson | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import CompletedVia, ContentVersion, Course, Enrolment, LessonProgress, QuizAttempt, User
 from app.models.base import utcnow
@@ -74,8 +75,7 @@ def complete_lesson(session: Session, enrolment: Enrolment, version: ContentVers
                            {"enrolment_id": enrolment.id, "lesson_key": key, "completed_at": now},
                            ["enrolment_id", "lesson_key"])
     enrolment.last_lesson_key = key
-    refresh_figures(session, enrolment, version)
-    complete_if_due(session, enrolment, version, now)
+    settle(session, enrolment, version, now)
     return added
 
 
@@ -88,10 +88,8 @@ def _figures_version(session: Session, enrolment: Enrolment, live: ContentVersio
     return live
 
 
-def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
-    """Recount the stored figures from the rows of this enrolment (one query of indexed subqueries,
-    then one UPDATE: a quiz submission that completes the course runs this twice)."""
-    version = _figures_version(session, enrolment, live)
+def _figures(session: Session, enrolment: Enrolment, version: ContentVersion) -> dict:
+    """The stored figures recounted from the rows of this enrolment: one query of indexed subqueries."""
     required = version.required_lesson_keys
     done = (sa.select(sa.func.count()).select_from(LessonProgress)
             .where(LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_key.in_(required))
@@ -104,19 +102,46 @@ def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion
     passed = submitted.where(QuizAttempt.is_passed.is_(True)) \
         .with_only_columns(sa.func.min(QuizAttempt.submitted_at)).scalar_subquery()
     figures = session.execute(sa.select(done, best, latest, passed)).one()
-    enrolment.lessons_required = len(required)
-    enrolment.lessons_done, enrolment.best_score, enrolment.latest_score, enrolment.quiz_passed_at = figures
+    return {"lessons_required": len(required), "lessons_done": figures[0], "best_score": figures[1],
+            "latest_score": figures[2], "quiz_passed_at": figures[3]}
+
+
+def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
+    """Recount the stored figures (one query), then store them (one UPDATE when they changed)."""
+    figures = _figures(session, enrolment, _figures_version(session, enrolment, live))
+    for name, value in figures.items():
+        setattr(enrolment, name, value)
     session.flush()
 
 
-def complete_if_due(session: Session, enrolment: Enrolment, version: ContentVersion, now: datetime) -> bool:
-    if enrolment.completed_at is not None:
-        return False
-    lessons_ok = enrolment.lessons_done >= enrolment.lessons_required
-    # A self-check quiz is offered and scored but never holds completion back.
-    quiz_ok = not version.is_quiz_required or enrolment.quiz_passed_at is not None
-    if lessons_ok and quiz_ok:
-        return _mark_completed(session, enrolment, version, CompletedVia.ONLINE, now)
+def settle(session: Session, enrolment: Enrolment, live: ContentVersion, now: datetime) -> bool:
+    """After a step online (a lesson done, a quiz submitted) on the locked enrolment: recount its
+    figures and complete it when due, with its effects; True when this call completed it.
+
+    Few statements (issue 17: a cohort submitting the quiz together): one SELECT of the figures,
+    then either one UPDATE of the figures or one conditional UPDATE that stores them with the
+    completion (two racing requests complete it once), and no re-read after it."""
+    version = _figures_version(session, enrolment, live)
+    figures = _figures(session, enrolment, version)
+    if enrolment.completed_at is None:
+        lessons_ok = figures["lessons_done"] >= figures["lessons_required"]
+        quiz_ok = not version.is_quiz_required or figures["quiz_passed_at"] is not None
+        if lessons_ok and quiz_ok:
+            values = {**figures, "completed_at": now, "completed_version_id": version.id,
+                      "completed_via": CompletedVia.ONLINE, "updated_at": now}
+            done = session.execute(
+                sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
+                .values(**values).execution_options(synchronize_session=False))
+            if done.rowcount == 1:
+                for name, value in values.items():  # what the row now holds, without reading it back
+                    set_committed_value(enrolment, name, value)
+                set_committed_value(enrolment, "completed_version", version)
+                _completion_recorded(session, enrolment, version, CompletedVia.ONLINE)
+                return True
+            session.refresh(enrolment)  # completed by another request first (SQLite): keep theirs
+    for name, value in figures.items():
+        setattr(enrolment, name, value)
+    session.flush()
     return False
 
 
@@ -132,11 +157,15 @@ def _mark_completed(session: Session, enrolment: Enrolment, version: ContentVers
     if done.rowcount != 1:
         return False
     refresh_figures(session, enrolment, version)
+    _completion_recorded(session, enrolment, version, via)
+    return True
+
+
+def _completion_recorded(session: Session, enrolment: Enrolment, version: ContentVersion, via: CompletedVia) -> None:
     audit.record(session, "enrolment.completed", actor_id=enrolment.user_id, target_type="enrolment",
                  target_id=enrolment.id, version_id=version.id, via=via.value)
     completion_effects(session, enrolment)
     session.flush()
-    return True
 
 
 def completion_effects(session: Session, enrolment: Enrolment) -> None:

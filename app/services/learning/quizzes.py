@@ -10,6 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import ContentVersion, Enrolment, QuizAttempt
 from app.models.base import utcnow
@@ -113,15 +114,16 @@ def submit_attempt(session: Session, enrolment: Enrolment, attempt_id: int, toke
     answers = grading.check_answers(version.quiz, attempt.order, raw)
     result = grading.grade(version.quiz, pass_mark(version), answers)
     # Conditional: of two racing requests with the same token, only one stores.
+    values = {"answers": answers, "score": result.score, "is_passed": result.is_passed, "submitted_at": now}
     stored = session.execute(
         sa.update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(answers=answers, score=result.score, is_passed=result.is_passed, submitted_at=now)
-        .execution_options(synchronize_session=False))
-    session.refresh(attempt)
+        .values(**values).execution_options(synchronize_session=False))
     if stored.rowcount != 1:
+        session.refresh(attempt)
         return Submission(attempt, is_repeat=True)
-    progress.refresh_figures(session, enrolment, live)
-    progress.complete_if_due(session, enrolment, live, now)
+    for name, value in values.items():  # what the row now holds, without reading it back
+        set_committed_value(attempt, name, value)
+    progress.settle(session, enrolment, live, now)
     return Submission(attempt, is_repeat=False)
 
 

@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.certificates.wareki import wareki_parts
+from app.services.infra.upsert import insert_ignore
 
 JST = ZoneInfo("Asia/Tokyo")
 FIRST_FISCAL_YEAR = 2023  # the course started in 令和5年度
@@ -98,26 +99,27 @@ def _area_of(session: Session, user: User) -> tuple[str | None, str | None]:
     return None, None
 
 
-def record_completion(session: Session, enrolment: Enrolment) -> SupporterRecord | None:
-    """Count the new supporter once (learning's completion calls this); None if already counted."""
+def record_completion(session: Session, enrolment: Enrolment) -> bool:
+    """Count the new supporter once (learning's completion calls this); False if already counted.
+
+    One INSERT that leaves an existing record alone (the unique enrolment_id): no look-up first; the
+    user and course come from the session's identity map, the cohort's mode from inside the INSERT."""
     if enrolment.completed_at is None:
-        return None
-    if session.scalar(sa.select(SupporterRecord.id).where(SupporterRecord.enrolment_id == enrolment.id)) is not None:
-        return None
+        return False
     user = session.get(User, enrolment.user_id)
     course = session.get(Course, enrolment.course_id)
-    cohort = session.get(Cohort, enrolment.cohort_id) if enrolment.cohort_id is not None else None
+    # The cohort's mode read inside the INSERT; a completion outside any cohort is on demand.
+    mode = (sa.func.coalesce(sa.select(Cohort.mode).where(Cohort.id == enrolment.cohort_id).scalar_subquery(),
+                             CohortMode.ON_DEMAND.value)
+            if enrolment.cohort_id is not None else CohortMode.ON_DEMAND)
     prefecture_code, municipality_code = _area_of(session, user)
     year, quarter = fiscal_period(enrolment.completed_at)
-    record = SupporterRecord(
-        enrolment_id=enrolment.id, fiscal_year=year, fiscal_quarter=quarter,
-        prefecture_code=prefecture_code, municipality_code=municipality_code, audience=course.audience,
-        mode=cohort.mode if cohort is not None else CohortMode.ON_DEMAND,
-        age_band=user.age_band, sex=user.sex,
-    )
-    session.add(record)
-    session.flush()
-    return record
+    return insert_ignore(session, SupporterRecord, {
+        "enrolment_id": enrolment.id, "fiscal_year": year, "fiscal_quarter": quarter,
+        "prefecture_code": prefecture_code, "municipality_code": municipality_code, "audience": course.audience,
+        "mode": mode,
+        "age_band": user.age_band, "sex": user.sex,
+    }, ["enrolment_id"])
 
 
 def forget_completion(session: Session, enrolment: Enrolment) -> int:
