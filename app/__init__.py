@@ -126,6 +126,9 @@ def register_hooks(app: Flask) -> None:
     a committed completion: its certificate's render and mail).
 
     Completion's effects (certificate, statistics) are no hook: learning.progress calls them."""
+    from app.i18n import cache_wtforms_translations
+
+    cache_wtforms_translations(app)  # WTForms' messages from a per-process copy on submitted forms
     from app.services.infra import memory
 
     memory.register(app)  # a full collection after a response that rendered a PDF (worker memory, BENCHMARKS.md)

@@ -324,8 +324,10 @@ def bench_phone(run: Run, server: Server, section: Section) -> None:
 
 
 def bench_peaks(run: Run, want) -> None:
-    """Section p1–p4, on their own gunicorn with 4 workers (as make loadtest)."""
-    with Server("peaks", "wsgi:app", run.server_env(), run.logdir, workers=4) as server:
+    """Section p1–p4, on their own gunicorn with 4 workers (as make loadtest) and, with Redis, one RQ
+    worker for what follows a completion (the certificate's render and e-mail), as in production."""
+    env = run.server_env()
+    with Server("peaks", "wsgi:app", env, run.logdir, workers=4) as server, run.job_worker(env, "peaks"):
         if want("p1"):
             run.section("p1", "Peak: a class logs in together", lambda s: bench_class_login(run, server, s))
         if want("p2"):

@@ -166,6 +166,83 @@ class Server:
         return sizes
 
 
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        from redis import Redis
+
+        return bool(Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+class JobWorker:
+    """One `flask jobs worker` (RQ) beside the gunicorn server, as the README's production set-up has
+    it: what follows a completion (the certificate's render and mail) runs here, not in the web
+    workers. Stopped on exit whatever happens; its queue is emptied before and after."""
+
+    def __init__(self, env: dict[str, str], logdir: Path, name: str = "worker") -> None:
+        self.env = {**env, "FLASK_APP": "wsgi.py"}
+        self.url = env["REDIS_URL"]
+        self.log = logdir / f"rq-{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def queue(self):  # noqa: ANN201 (rq.Queue)
+        from redis import Redis
+        from rq import Queue
+
+        return Queue("certificates", connection=Redis.from_url(self.url))
+
+    def __enter__(self) -> JobWorker:
+        self.queue().empty()
+        self.log.write_text("")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([str(VENV_BIN / "flask"), "jobs", "worker"], cwd=ROOT, env=self.env,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the RQ worker exited; see {self.log}")
+            if "Listening on" in self.log.read_text(errors="replace"):
+                return self
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError(f"the RQ worker did not start; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        try:
+            self.queue().empty()
+        except Exception:
+            pass
+
+    def cpu_seconds(self) -> float:
+        if self.proc is None:
+            return 0.0
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def drain(self, timeout: float = 600) -> float:
+        """Wait until no job waits or runs; returns the seconds waited."""
+        from rq.registry import StartedJobRegistry
+
+        queue, started = self.queue(), time.perf_counter()
+        registry = StartedJobRegistry(queue=queue)
+        while time.perf_counter() - started < timeout:
+            if queue.count == 0 and registry.count == 0:
+                return time.perf_counter() - started
+            time.sleep(0.2)
+        raise RuntimeError(f"the RQ queue did not drain in {timeout:.0f} s; see {self.log}")
+
+
 def wrk(url: str, seconds: float, connections: int, headers: list[str]) -> dict:
     """One bounded wrk run against 127.0.0.1 (wrk stops by itself after `seconds`)."""
     assert url.startswith("http://127.0.0.1:")
@@ -257,8 +334,23 @@ class Run:
             "INSTANCE_PATH": str(self.instance),
         })
         env.pop("REDIS_URL", None)
+        if self.queued:
+            # As in production (README): jobs on Redis, run by `flask jobs worker` (JobWorker); a
+            # completion's certificate is rendered ahead and mailed there. Rate limits stay in memory.
+            env.update({"JOB_QUEUE": "rq", "REDIS_URL": REDIS_URL, "CERTIFICATE_PRERENDER": "1"})
         env.update(extra)
         return env
+
+    @property
+    def queued(self) -> bool:
+        if "queued" not in self.context:
+            self.context["queued"] = redis_reachable(REDIS_URL)
+        return self.context["queued"]
+
+    def job_worker(self, env: dict[str, str], name: str = "worker"):  # noqa: ANN201 (JobWorker | nullcontext)
+        from contextlib import nullcontext
+
+        return JobWorker(env, self.logdir, name) if self.queued else nullcontext()
 
     def flask_app(self):
         """The app in this process, on the bench database (for in-process benchmarks)."""
@@ -388,7 +480,7 @@ async def prepare_attempt(base: str, email: str, answers: dict[str, list[str]]) 
     return client, httpx.URL(location).path, data
 
 
-def bench_quiz(run: Run, server: Server, section: Section) -> None:
+def bench_quiz(run: Run, server: Server, section: Section, worker: JobWorker | None = None) -> None:
     clients_n = 50
     per_client = run.rounds(8, 1)
     emails = quiz_trainees(run, clients_n * per_client)
@@ -425,14 +517,26 @@ def bench_quiz(run: Run, server: Server, section: Section) -> None:
         return latencies, wall, failures
 
     cpu_ms: list[float] = []
+    background_cpu = worker.cpu_seconds() if worker else 0.0
     latencies, wall, failures = asyncio.run(main())
     if failures:
         raise RuntimeError(f"{failures} quiz submissions failed")
     section.figures += [
         Figure("quiz submission latency (50 concurrent clients)", "ms", latencies, "p50 and p95 reported"),
         Figure("quiz submissions completed per second", "req/s", [len(latencies) / wall]),
-        Figure("worker CPU per quiz submission", "ms", cpu_ms),
+        Figure("worker CPU per quiz submission", "ms", cpu_ms, "≤ 5 ms", statistics.median(cpu_ms) <= 5),
     ]
+    if worker:
+        drained = worker.drain()
+        per = (worker.cpu_seconds() - background_cpu) * 1000 / max(len(latencies), 1)
+        section.figures.append(Figure("RQ worker CPU per completion (certificate rendered ahead, e-mail)", "ms", [per]))
+        section.notes.append(
+            f"JOB_QUEUE=rq with one `flask jobs worker`: each passing submission queues its certificate's render and "
+            f"e-mail, which the worker finished {drained:.1f} s after the last submission; the web workers' CPU "
+            "above leaves that work out, the RQ worker's figure is it.")
+    else:
+        section.notes.append("No Redis at BENCH_REDIS_URL: JOB_QUEUE=thread, so the certificate e-mail is sent "
+                             "inside each submission's request (counted in the worker CPU above).")
     section.notes.append(
         f"{clients_n} concurrent clients (asyncio + httpx), each submitting {per_client} prepared attempt(s) back to "
         f"back ({len(latencies)} submissions: all answers correct, so each one grades, completes the enrolment and "
@@ -842,13 +946,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with ExitStack() as stack:
         app_server = stack.enter_context(Server("app", "wsgi:app", run.server_env(), logdir))
+        worker = stack.enter_context(run.job_worker(run.server_env()))
         minimal = stack.enter_context(Server("minimal", "bench.minimal_app:app", run.server_env(), logdir))
         if want("a"):
             run.section("a", "Lesson page throughput vs a minimal Flask app",
                         lambda s: bench_lesson(run, app_server, minimal, s))
         minimal.stop()
         if want("b"):
-            run.section("b", "Quiz submission latency", lambda s: bench_quiz(run, app_server, s))
+            run.section("b", "Quiz submission latency", lambda s: bench_quiz(run, app_server, s, worker))
         from bench import dashboards
 
         if want("c"):

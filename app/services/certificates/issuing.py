@@ -47,6 +47,8 @@ PLATFORM_ORGANISER = "つながりサポーター養成講座 事務局"
 # The order in which organisations of a trainee's own municipality are chosen as issuer.
 ISSUER_KIND_ORDER = (OrganisationKind.MUNICIPALITY, OrganisationKind.WELFARE_COUNCIL, OrganisationKind.NPO,
                      OrganisationKind.OTHER)
+_ISSUER_RANK = sa.case({kind.value: i for i, kind in enumerate(ISSUER_KIND_ORDER)},
+                       value=sa.cast(Organisation.kind, sa.String), else_=len(ISSUER_KIND_ORDER))
 
 
 log = logging.getLogger(__name__)
@@ -160,12 +162,10 @@ def _issuer(session: Session, enrolment: Enrolment) -> tuple[Organisation | None
     if not code:
         return None, None
     # The first of the municipality's organisations by kind (ISSUER_KIND_ORDER), then by id.
-    rank = sa.case({kind.value: i for i, kind in enumerate(ISSUER_KIND_ORDER)},
-                   value=sa.cast(Organisation.kind, sa.String), else_=len(ISSUER_KIND_ORDER))
     row = session.execute(
         sa.select(Organisation, CertificateSettings)
         .outerjoin(CertificateSettings, CertificateSettings.organisation_id == Organisation.id)
-        .where(Organisation.municipality_code == code).order_by(rank, Organisation.id).limit(1)).first()
+        .where(Organisation.municipality_code == code).order_by(_ISSUER_RANK, Organisation.id).limit(1)).first()
     if row is not None:
         return row[0], row[1]
     return session.scalar(sa.select(Organisation).where(Organisation.prefecture_code == code[:2])
@@ -175,9 +175,9 @@ def _issuer(session: Session, enrolment: Enrolment) -> tuple[Organisation | None
 def _next_serial(session: Session, prefix: str, year: int) -> str:
     """Reserve the next number for prefix and year with an atomic UPDATE ... RETURNING."""
     for _ in range(3):
-        seq = session.scalar(sa.update(SerialCounter)
-                             .where(SerialCounter.prefix == prefix, SerialCounter.year == year)
-                             .values(last=SerialCounter.last + 1).returning(SerialCounter.last))
+        table = SerialCounter.__table__  # a Core UPDATE ... RETURNING, no ORM machinery around it
+        seq = session.scalar(sa.update(table).where(table.c.prefix == prefix, table.c.year == year)
+                             .values(last=table.c.last + 1).returning(table.c.last))
         if seq is not None:
             return f"{prefix}-{year}-{seq:06d}"
         try:

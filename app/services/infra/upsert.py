@@ -15,6 +15,8 @@ def insert_ignore(session: Session, model: type, values: dict, conflict: list[st
     session.flush()
     # RETURNING rather than rowcount: psycopg reports -1 when SQLAlchemy adds its own RETURNING
     # for a generated primary key; a returned row is unambiguous on both databases.
-    stmt = (insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    # On the table, not the mapped class: a Core statement skips the ORM's bulk-insert machinery
+    # (column defaults still apply; attribute and column names are the same in every model).
+    stmt = (insert(model.__table__).values(**values).on_conflict_do_nothing(index_elements=conflict)
             .returning(sa.literal_column("1")))
     return session.execute(stmt).first() is not None

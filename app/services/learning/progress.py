@@ -129,9 +129,9 @@ def settle(session: Session, enrolment: Enrolment, live: ContentVersion, now: da
         if lessons_ok and quiz_ok:
             values = {**figures, "completed_at": now, "completed_version_id": version.id,
                       "completed_via": CompletedVia.ONLINE, "updated_at": now}
-            done = session.execute(
-                sa.update(Enrolment).where(Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None))
-                .values(**values).execution_options(synchronize_session=False))
+            table = Enrolment.__table__  # a Core UPDATE: no ORM synchronisation to skip
+            done = session.execute(sa.update(table).where(table.c.id == enrolment.id, table.c.completed_at.is_(None))
+                                   .values(**values))
             if done.rowcount == 1:
                 for name, value in values.items():  # what the row now holds, without reading it back
                     set_committed_value(enrolment, name, value)
