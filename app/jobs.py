@@ -234,10 +234,35 @@ def dispatch_certificate_render(app: Flask, cert_ids: list[int]) -> None:
     thread.start()
 
 
+def followup_job_id(cert_id: int) -> str:
+    return f"certificate-followup-{cert_id}"
+
+
 def dispatch_certificate_followup(app: Flask, cert_ids: list[int], render: bool) -> None:
-    """With RQ: one job renders (when `render`) and mails the certificates of a committed completion."""
-    _queue(app).enqueue(
-        "app.jobs.run_certificate_followup", list(cert_ids), render, job_timeout=600)
+    """With RQ: a job per certificate of a committed completion renders it (when `render`) and mails
+    its holder; named after the certificate, so a download can tell that its PDF is on the way."""
+    queue = _queue(app)
+    for cert_id in cert_ids:
+        queue.enqueue("app.jobs.run_certificate_followup", [cert_id], render, job_id=followup_job_id(cert_id),
+                      job_timeout=600)
+
+
+PENDING_STATUSES = {"queued", "started", "deferred", "scheduled"}
+
+
+def render_pending(app: Flask, cert_id: int) -> bool:
+    """Whether an RQ worker is about to store this certificate's PDF: its follow-up job, with the
+    render on, waits or runs. False whenever that cannot be told (no RQ, Redis down): the download
+    then renders on demand as before."""
+    if app.config["JOB_QUEUE"] != "rq" or not app.config.get("CERTIFICATE_PRERENDER"):
+        return False
+    try:
+        from rq.job import Job
+
+        job = Job.fetch(followup_job_id(cert_id), connection=_queue(app).connection)
+        return job.get_status(refresh=False) in PENDING_STATUSES and bool(job.args and job.args[-1])
+    except Exception:  # no such job (finished and expired, never queued), Redis unreachable
+        return False
 
 
 def _followup_after_commit(session) -> None:
