@@ -331,9 +331,9 @@ def _render_attempt(course, enrolment, attempt, form=None, chosen=None, missing=
 
 @bp.route("/courses/<slug>/quiz/<int:attempt_id>", methods=["GET", "POST"])
 def attempt(slug: str, attempt_id: int):
-    course, version = _course(slug)
     form = AttemptForm() if request.method == "POST" else None
     if form is None or not form.validate_on_submit() or not form.token.data:
+        course, _version = _course(slug)
         enrolment = enrolling.enrolment_for(db.session, current_user, course)
         attempt = quizzes.attempt_for(db.session, enrolment, attempt_id)
         if attempt is None:
@@ -342,11 +342,13 @@ def attempt(slug: str, attempt_id: int):
             return _render_attempt(course, enrolment, attempt)
         flash(_("回答が正しく送られませんでした。もう一度送ってください。"), "error")
         return redirect(url_for("learn.attempt", slug=slug, attempt_id=attempt_id))
-    # A submission reads the enrolment with its lock at once and the attempt only by its token
-    # (submit_attempt answers unknown_attempt for anyone else's): the fewest statements at a peak.
-    enrolment = enrolling.enrolment_for(db.session, current_user, course, lock=True)
-    if enrolment is None:
+    # A submission reads the enrolment with its lock and its course in one statement, and the
+    # attempt only by its token (submit_attempt answers unknown_attempt for anyone else's): the
+    # fewest statements at a peak. No course, no enrolment, not meant for the viewer: all 404.
+    enrolment = enrolling.locked_enrolment_in(db.session, current_user, slug)
+    if enrolment is None or not enrolling.may_take(current_user, enrolment.course):
         abort(404)
+    course = enrolment.course
     raw = answers_from(request.form)
     try:
         quizzes.submit_attempt(db.session, enrolment, attempt_id, form.token.data, raw)

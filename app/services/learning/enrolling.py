@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import Audience, ContentVersion, Course, Enrolment, Lesson, User
 from app.services.infra import cache
@@ -22,6 +23,24 @@ def published_course(session: Session, slug: str) -> Course | None:
         # The live version and its lessons from the per-process copy: no query (BENCHMARKS.md, lesson page).
         cache.attach_version(session, course.live_version_id)
     return course
+
+
+def locked_enrolment_in(session: Session, user: User, slug: str) -> Enrolment | None:
+    """The user's enrolment in the published course `slug`, read with its lock together with the
+    course in one statement (a quiz submission at a peak); None for an unknown or unpublished
+    course and for no enrolment alike. The caller still checks `may_take` on `enrolment.course`."""
+    session.flush()
+    row = session.execute(
+        sa.select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
+        .where(Course.slug == slug, Course.live_version_id.is_not(None), Enrolment.user_id == user.id)
+        .with_for_update(of=Enrolment).execution_options(populate_existing=True)).first()
+    if row is None:
+        return None
+    enrolment, course = row
+    set_committed_value(enrolment, "course", course)  # held by the enrolment: no second read
+    cache.attach_version(session, course.live_version_id)  # the live version and lessons, no query
+    _note_locked(session, enrolment)
+    return enrolment
 
 
 def live_version(session: Session, course: Course) -> ContentVersion | None:
