@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.models import ContentVersion, Course
-from app.services.content import courses
+from app.services.content import courses, editable
 from app.services.content.archive import check_archive
 from app.services.content.bundle import check_bundle
 
@@ -48,7 +48,8 @@ def content_check(path: Path) -> None:
 @click.option("--publish", is_flag=True, help="Make the imported version live.")
 def content_import(path: Path, publish: bool) -> None:
     """Import a bundle folder or .zip as a new content version."""
-    result = courses.import_path(db.session, path, actor=None, asset_url_for=asset_url_for)
+    # Its source files are kept, as for an upload: the admin page can hand the bundle back as .zip.
+    result = editable.import_path(db.session, path, actor=None, asset_url_for=asset_url_for)
     if not result.ok:
         db.session.rollback()
         if result.archive_error:

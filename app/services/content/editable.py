@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, ContentVersion, User
 from app.models.content_source import ContentSourceFile
+from app.services.content import courses
 from app.services.content.archive import Limits
 from app.services.content.checks.files import IGNORED_NAMES
 from app.services.content.courses import (
@@ -86,6 +87,19 @@ def import_upload(session: Session, fileobj: BinaryIO, *, actor: User | None, as
     return import_archive(session, fileobj, actor=actor, asset_url_for=asset_url_for, limits=limits,
                           # also fills in a version imported before
                           after_import=lambda result, root: keep_sources(session, result.version, root))
+
+
+def import_path(session: Session, path: Path, *, actor: User | None, asset_url_for: AssetUrlFor,
+                limits: Limits | None = None) -> ImportResult:
+    """courses.import_path (`flask content import`), keeping the source files of a folder or a .zip
+    as an upload does, so the version can be downloaded as .zip to edit."""
+    if not path.is_dir():
+        with open(path, "rb") as f:
+            return import_upload(session, f, actor=actor, asset_url_for=asset_url_for, limits=limits)
+    result = courses.import_path(session, path, actor=actor, asset_url_for=asset_url_for, limits=limits)
+    if result.ok:
+        keep_sources(session, result.version, path)  # also fills in a version imported before
+    return result
 
 
 def version_files(session: Session, version: ContentVersion, defaults: Path = DEFAULT_BUNDLES) -> dict[str, bytes] | None:
