@@ -14,6 +14,7 @@ from app.extensions import db
 from app.forms import ConfirmForm, RevokeForm, printable_text
 from app.jobs import dispatch_bulk
 from app.models import BulkJob, Certificate, JobStatus
+from app.services.accounts import class_roster
 from app.services.certificates import bulk, issuing
 from app.services.certificates.fonts import FontMissingError
 from app.services.certificates.render import (
@@ -132,6 +133,11 @@ def certificate_download(org_id: int, cert_id: int):
         flash(_("PDF を作れませんでした: %(problem)s", problem=PRINT_PROBLEM_MESSAGES[error.code]), "error")
         return redirect(back)
 
+    if class_roster.with_class_default_names(db.session, [cert.id]):
+        # The class's default name (「5年1組 1番」) is never printed, by the pupil or by anyone.
+        flash(_("この修了証は、まだクラスの仮の名前のままです。クラスのページで名前を入れると、その名前で印刷できます。"),
+              "error")
+        return redirect(back)
     return pdf.certificate_pdf(cert, back_url=back, unprintable=unprintable)
 
 
@@ -201,6 +207,11 @@ def certificate_bulk(org_id: int):
     ids = db.session.scalars(sa.select(Certificate.id).where(
         Certificate.organisation_id == org.id, Certificate.current_for_enrolment_id.is_not(None),
         Certificate.revoked_at.is_(None))).all()
+    unnamed = class_roster.with_class_default_names(db.session, ids)
+    ids = [i for i in ids if i not in unnamed]
+    if unnamed:
+        flash(_("クラスの仮の名前のままの %(count)d 件は含めていません（クラスのページで名前を入れてください）。",
+                count=len(unnamed)), "info")
     if not ids:
         flash(_("まとめてダウンロードできる証書がありません。"), "info")
         return redirect(url_for("coordinate.certificate_list", org_id=org.id))

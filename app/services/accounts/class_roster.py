@@ -51,6 +51,18 @@ def prints_class_default(session: Session, user: User, holder_name: str) -> bool
     return holder_name == f"{school_class.name} {user.pupil_number or 0}番"
 
 
+def with_class_default_names(session: Session, certificate_ids: list[int]) -> set[int]:
+    """Of these certificates, those that would print their pupil's class default name (the same
+    rule as prints_class_default, in one query): an organisation does not print them either."""
+    if not certificate_ids:
+        return set()
+    default = SchoolClass.name + " " + sa.cast(sa.func.coalesce(User.pupil_number, 0), sa.String) + "番"
+    return set(session.scalars(
+        sa.select(Certificate.id).join(User, User.id == Certificate.user_id)
+        .join(SchoolClass, SchoolClass.id == User.school_class_id)
+        .where(Certificate.id.in_(certificate_ids), Certificate.holder_name == default)))
+
+
 def follow_name(session: Session, pupil: User, actor: User) -> int:
     """Give the pupil's current certificates the name the teacher has just set: in place while no
     PDF of it exists; by reissue (new code, the old one superseded) when a PDF with the class's
