@@ -121,6 +121,7 @@ def run_cancellation_mail(cohort_id: int, user_ids: list[int]) -> None:
 
     from app.models import Cohort, User
     from app.services.infra import mail
+    from app.web import cohort_mail
     from app.web.cohort_text import place_text, when_text
 
     config = current_app.config
@@ -135,9 +136,12 @@ def run_cancellation_mail(cohort_id: int, user_ids: list[int]) -> None:
                 body = render_template("email/cohort_cancelled.txt", user=user, cohort=cohort,
                                        org=cohort.organisation, when=when_text(cohort),
                                        place=place_text(cohort, for_participant=True))
+                ics = cohort_mail.cancellation_ics(config, cohort, cohort.organisation, user.email)
                 try:
                     mail.send(config, user.email,
-                              _("【つながりサポーター養成講座】中止のお知らせ: %(title)s", title=cohort.title), body)
+                              _("【つながりサポーター養成講座】中止のお知らせ: %(title)s", title=cohort.title), body,
+                              attachments=[("tsunagari-session-cancelled.ics", cohort_mail.CANCEL_ICS_TYPE, ics)]
+                              if ics else None)
                 except Exception:  # one bad address must not keep the others from being told
                     log.exception("could not send the cancellation of cohort %s to user %s", cohort_id, user.id)
         finally:

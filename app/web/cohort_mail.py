@@ -1,4 +1,4 @@
-"""E-mails to cohort participants: joined (with an .ics file), invitation, reminder.
+"""E-mails to cohort participants: joined (with an .ics file), invitation, reminder; the .ics of a cancellation.
 
 Sent by views after their commit and by `flask cohorts send-reminders`; a failed mail is logged
 and never undoes what was committed."""
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,21 +29,38 @@ def course_link(config: Mapping[str, Any], cohort: Cohort) -> str:
     return f"{_base(config)}/courses/{cohort.course.slug}"
 
 
-def ics_for(config: Mapping[str, Any], cohort: Cohort, organisation: Organisation) -> bytes | None:
-    """The session as a calendar file; None for cohorts without a date (on demand)."""
-    if cohort.starts_at is None:
-        return None
+def _event(config: Mapping[str, Any], cohort: Cohort, organisation: Organisation, **fields) -> calendar.Event:
     host = urlsplit(config["BASE_URL"]).hostname or "localhost"
     description = "\n".join(filter(None, [
         _("主催: %(org)s", org=organisation.name),
         _("講師: %(name)s", name=cohort.instructor_name) if cohort.instructor_name else "",
         _("講座のページ: %(url)s", url=course_link(config, cohort)),
     ]))
-    event = calendar.Event(
+    return calendar.Event(
         uid=f"cohort-{cohort.id}@{host}", title=_("つながりサポーター養成講座「%(title)s」", title=cohort.title),
         starts_at=cohort.starts_at, ends_at=cohort.ends_at, location=place_text(cohort, for_participant=True),
-        url=cohort.meeting_url or course_link(config, cohort), description=description)
-    return calendar.ics_bytes(event)
+        url=cohort.meeting_url or course_link(config, cohort), description=description, **fields)
+
+
+def ics_for(config: Mapping[str, Any], cohort: Cohort, organisation: Organisation) -> bytes | None:
+    """The session as a calendar file; None for cohorts without a date (on demand)."""
+    if cohort.starts_at is None:
+        return None
+    return calendar.ics_bytes(_event(config, cohort, organisation))
+
+
+def cancellation_ics(config: Mapping[str, Any], cohort: Cohort, organisation: Organisation,
+                     to: str) -> bytes | None:
+    """The cancellation of the session a joined mail put in the calendar (same UID, METHOD:CANCEL), so
+    a calendar program can strike it out; None for cohorts without a date."""
+    if cohort.starts_at is None:
+        return None
+    sender = parseaddr(config["MAIL_FROM"])[1] or "no-reply@localhost"
+    return calendar.ics_bytes(_event(config, cohort, organisation, sequence=1, cancelled=True,
+                                     organizer=(organisation.name, sender), attendee=to))
+
+
+CANCEL_ICS_TYPE = "text/calendar; charset=utf-8; method=CANCEL"
 
 
 def _send(config: Mapping[str, Any], user: User, cohort: Cohort, subject: str, template: str, **context) -> None:

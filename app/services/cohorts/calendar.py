@@ -21,6 +21,16 @@ class Event:
     url: str | None
     description: str
     sequence: int = 0
+    # A cancellation (RFC 5546 METHOD:CANCEL): the same UID as the invitation, a higher SEQUENCE,
+    # STATUS:CANCELLED, and the organiser and the one attendee it is sent to.
+    cancelled: bool = False
+    organizer: tuple[str, str] | None = None  # (name, e-mail address)
+    attendee: str | None = None  # e-mail address
+
+
+def _param(value: str) -> str:
+    """A parameter value (CN=...) quoted; quotes and control characters cannot appear in one."""
+    return '"' + "".join(ch for ch in value if ch != '"' and ch >= " " and ch != "\x7f") + '"'
 
 
 def ics_bytes(event: Event, now: dt.datetime | None = None) -> bytes:
@@ -30,7 +40,7 @@ def ics_bytes(event: Event, now: dt.datetime | None = None) -> bytes:
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{'CANCEL' if event.cancelled else 'PUBLISH'}",
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
         f"DTSTAMP:{utc_stamp(now or utcnow())}",
@@ -44,13 +54,15 @@ def ics_bytes(event: Event, now: dt.datetime | None = None) -> bytes:
         lines.append(f"LOCATION:{escape_text(event.location)}")
     if event.url:
         lines.append(f"URL:{event.url}")
-    lines += [
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        "TRIGGER:-PT1H",
-        f"DESCRIPTION:{escape_text(event.title)}",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+    if event.organizer:
+        name, address = event.organizer
+        lines.append(f"ORGANIZER;CN={_param(name)}:mailto:{address}")
+    if event.attendee:
+        lines.append(f"ATTENDEE:mailto:{event.attendee}")
+    if event.cancelled:
+        lines.append("STATUS:CANCELLED")
+    else:  # a reminder an hour before; a cancelled session needs none
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT1H", f"DESCRIPTION:{escape_text(event.title)}",
+                  "END:VALARM"]
+    lines += ["END:VEVENT", "END:VCALENDAR"]
     return ("\r\n".join(fold_line(line) for line in lines) + "\r\n").encode("utf-8")
