@@ -82,3 +82,16 @@ def attempts(enrolment_id: int) -> list[QuizAttempt]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment_id)
                                    .order_by(QuizAttempt.number)))
+
+
+def complete_by_attendance(course, email: str) -> int:
+    """A new trainee enrolled in `course` and completed by attendance (committed): the certificate's id."""
+    from app.services.certificates import issuing
+    from app.services.learning import enrolling, progress
+    from tests.factories import make_trainee
+
+    enrolment = enrolling.enrol(db.session, make_trainee(email=email), course)
+    db.session.commit()
+    assert progress.record_attendance(db.session, enrolment)
+    db.session.commit()
+    return issuing.current_certificate(db.session, enrolment.id).id

@@ -11,14 +11,7 @@ from app.models import Certificate, CertificateFile
 from app.services.certificates import issuing
 from app.services.learning import enrolling, progress
 from tests.factories import make_trainee
-
-
-def _complete(course, email: str) -> int:
-    enrolment = enrolling.enrol(db.session, make_trainee(email=email), course)
-    db.session.commit()
-    assert progress.record_attendance(db.session, enrolment)
-    db.session.commit()
-    return issuing.current_certificate(db.session, enrolment.id).id
+from tests.learn_helpers import complete_by_attendance
 
 
 def _certificate_mails(outbox: list, to: str) -> list:
@@ -36,19 +29,19 @@ def queued(app, monkeypatch) -> list[tuple[list[int], bool]]:
 
 def test_with_rq_the_request_queues_one_job_and_sends_no_mail(app, course, outbox, queued):
     app.config["CERTIFICATE_PRERENDER"] = True
-    cert_id = _complete(course, "rq@example.jp")
+    cert_id = complete_by_attendance(course, "rq@example.jp")
     assert queued == [([cert_id], True)]
     assert _certificate_mails(outbox, "rq@example.jp") == []
 
 
 def test_with_rq_and_no_prerender_the_job_only_mails(app, course, outbox, queued):
     app.config["CERTIFICATE_PRERENDER"] = False
-    cert_id = _complete(course, "mailonly@example.jp")
+    cert_id = complete_by_attendance(course, "mailonly@example.jp")
     assert queued == [([cert_id], False)]
 
 
 def test_the_job_renders_first_then_mails_the_link_to_the_stored_pdf(app, course, outbox, queued):
-    cert_id = _complete(course, "job@example.jp")
+    cert_id = complete_by_attendance(course, "job@example.jp")
     with app.app_context():
         jobs.run_certificate_followup([cert_id], True)
     stored = db.session.get(CertificateFile, cert_id)
@@ -61,7 +54,7 @@ def test_the_job_renders_first_then_mails_the_link_to_the_stored_pdf(app, course
 
 def test_the_job_with_render_off_mails_without_rendering(app, course, outbox, queued, monkeypatch):
     monkeypatch.setattr(issuing, "render_certificate", lambda *a, **k: pytest.fail("rendered"))
-    cert_id = _complete(course, "norender@example.jp")
+    cert_id = complete_by_attendance(course, "norender@example.jp")
     with app.app_context():
         jobs.run_certificate_followup([cert_id], False)
     assert db.session.get(CertificateFile, cert_id) is None
@@ -75,14 +68,14 @@ def test_redis_down_the_mail_still_goes_out_in_the_request(app, course, outbox, 
         raise ConnectionError("Redis is down")
 
     monkeypatch.setattr(jobs, "dispatch_certificate_followup", unreachable)
-    cert_id = _complete(course, "down@example.jp")
+    cert_id = complete_by_attendance(course, "down@example.jp")
     assert db.session.get(Certificate, cert_id) is not None  # the completion stands
     assert len(_certificate_mails(outbox, "down@example.jp")) == 1
 
 
 def test_thread_queue_mails_in_the_request(app, course, outbox):
     assert app.config["JOB_QUEUE"] == "thread"
-    _complete(course, "thread@example.jp")
+    complete_by_attendance(course, "thread@example.jp")
     assert len(_certificate_mails(outbox, "thread@example.jp")) == 1
 
 

@@ -15,17 +15,8 @@ from app.models import Certificate
 from app.services.certificates import issuing
 from app.web import pdf as pdf_web
 from tests.conftest import login
-from tests.factories import PASSWORD, make_trainee
-
-
-def _complete(course, email: str) -> int:
-    from app.services.learning import enrolling, progress
-
-    enrolment = enrolling.enrol(db.session, make_trainee(email=email), course)
-    db.session.commit()
-    assert progress.record_attendance(db.session, enrolment)
-    db.session.commit()
-    return issuing.current_certificate(db.session, enrolment.id).id
+from tests.factories import PASSWORD
+from tests.learn_helpers import complete_by_attendance
 
 
 @pytest.fixture()
@@ -40,7 +31,7 @@ def _no_render(monkeypatch) -> None:
 
 
 def test_a_pending_render_answers_202_with_a_page_that_reloads_into_the_download(rq_app, course, monkeypatch):
-    cert_id = _complete(course, "wait@example.jp")
+    cert_id = complete_by_attendance(course, "wait@example.jp")
     asked: list[int] = []
     monkeypatch.setattr(jobs, "render_pending", lambda app, cid: asked.append(cid) or True)
     _no_render(monkeypatch)
@@ -56,7 +47,7 @@ def test_a_pending_render_answers_202_with_a_page_that_reloads_into_the_download
 
 
 def test_past_the_wait_the_download_renders_itself(rq_app, course, monkeypatch):
-    cert_id = _complete(course, "late@example.jp")
+    cert_id = complete_by_attendance(course, "late@example.jp")
     cert = db.session.get(Certificate, cert_id)
     cert.issued_at = cert.issued_at - pdf_web.PRERENDER_WAIT - dt.timedelta(seconds=1)
     db.session.commit()
@@ -68,7 +59,7 @@ def test_past_the_wait_the_download_renders_itself(rq_app, course, monkeypatch):
 
 
 def test_a_stored_pdf_is_sent_without_asking_the_queue(rq_app, course, monkeypatch):
-    cert_id = _complete(course, "stored@example.jp")
+    cert_id = complete_by_attendance(course, "stored@example.jp")
     client = rq_app.test_client()
     login(client, "stored@example.jp", PASSWORD)
     monkeypatch.setattr(jobs, "render_pending", lambda app, cid: False)
@@ -81,7 +72,7 @@ def test_a_stored_pdf_is_sent_without_asking_the_queue(rq_app, course, monkeypat
 
 
 def test_the_wallet_card_never_waits(rq_app, course, monkeypatch):
-    cert_id = _complete(course, "card@example.jp")
+    cert_id = complete_by_attendance(course, "card@example.jp")
     monkeypatch.setattr(jobs, "render_pending", lambda app, cid: pytest.fail("asked the queue"))
     client = rq_app.test_client()
     login(client, "card@example.jp", PASSWORD)
@@ -103,7 +94,7 @@ def test_render_pending_follows_the_job_on_redis(make_app, course):
     url = os.environ["TEST_REDIS_URL"]
     Redis.from_url(url).flushdb()
     rq_app = make_app(JOB_QUEUE="rq", REDIS_URL=url, CERTIFICATE_PRERENDER=True)
-    cert_id = _complete(course, "redis@example.jp")
+    cert_id = complete_by_attendance(course, "redis@example.jp")
     jobs.dispatch_certificate_followup(rq_app, [cert_id], True)  # what the completion's commit does with RQ
     assert jobs.render_pending(rq_app, cert_id) is True
     assert jobs.render_pending(rq_app, cert_id + 1000) is False  # no job of that name
