@@ -32,6 +32,17 @@ def _joined(cohort_id: int) -> cohorts.JoinedSession | None:
     return next((s for s in cohorts.sessions_of(db.session, current_user) if s.cohort.id == cohort_id), None)
 
 
+def _cannot_leave(joined: cohorts.JoinedSession, code: str):
+    """Back to マイページ with why the session cannot be left (cohorts.leave's error codes)."""
+    if code == "cancelled":
+        flash(_("この開催回は中止になりました。参加をやめる手続きはいりません。学習の記録と修了証は、そのまま残ります。"),
+              "info")
+    else:
+        flash(_("この開催回は出席が記録されているため、参加をやめることはできません。まちがいのときは、主催者（%(org)s）にご連絡ください。",
+                org=joined.organisation.name), "error")
+    return redirect(url_for("learn.my_page") + "#sessions")
+
+
 @bp.route("/my/sessions/<int:cohort_id>/leave", methods=["GET", "POST"])
 def leave_session(cohort_id: int):
     joined = _joined(cohort_id)
@@ -40,18 +51,16 @@ def leave_session(cohort_id: int):
         flash(_("この開催回には参加していません。"), "info")
         return redirect(url_for("learn.my_page") + "#sessions")
     form = ConfirmForm()
+    if joined.cohort.cancelled_at is not None:
+        return _cannot_leave(joined, "cancelled")
     if joined.has_attended:
-        flash(_("この開催回は出席が記録されているため、参加をやめることはできません。まちがいのときは、主催者（%(org)s）にご連絡ください。",
-                org=joined.organisation.name), "error")
-        return redirect(url_for("learn.my_page") + "#sessions")
+        return _cannot_leave(joined, "attended")
     if form.validate_on_submit():
         try:
             cohorts.leave(db.session, joined.cohort, current_user)
-        except cohorts.CohortError:
+        except cohorts.CohortError as error:
             db.session.rollback()
-            flash(_("この開催回は出席が記録されているため、参加をやめることはできません。まちがいのときは、主催者（%(org)s）にご連絡ください。",
-                    org=joined.organisation.name), "error")
-            return redirect(url_for("learn.my_page") + "#sessions")
+            return _cannot_leave(joined, error.code)
         db.session.commit()
         flash(_("「%(title)s」への参加をやめました。講座の学習は、このまま続けられます。", title=joined.cohort.title), "success")
         return redirect(url_for("learn.my_page") + "#sessions")

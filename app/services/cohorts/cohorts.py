@@ -263,11 +263,15 @@ def sessions_of(session: Session, user: User) -> list[JoinedSession]:
 def leave(session: Session, cohort: Cohort, user: User) -> Enrolment:
     """The participant leaves a cohort they joined; their learning (enrolment, progress) stays.
 
-    Raises CohortError('not_participant') or CohortError('attended'): attendance recorded is
-    part of the session's record (and may have completed the course), so it is not left."""
+    Raises CohortError('not_participant'), CohortError('cancelled') or CohortError('attended'):
+    a cancelled (中止) cohort is not left, its list of participants is the record of what was
+    called off; attendance recorded is part of the session's record (and may have completed the
+    course), so it is not left either."""
     enrolment = enrolling.enrolment_for(session, user, cohort.course)
     if enrolment is None or enrolment.cohort_id != cohort.id:
         raise CohortError("not_participant")
+    if cohort.cancelled_at is not None:
+        raise CohortError("cancelled")
     if session.get(Attendance, (cohort.id, enrolment.id)) is not None:
         raise CohortError("attended")
     enrolment = enrolling.locked(session, enrolment)

@@ -8,7 +8,10 @@ Decisions (Issue 18 §5), stated on the confirm pages and kept in the audit log:
   progress and certificate stay theirs, they get no more reminders, and the seat is free again.
   Their attendance rows for the cohort are kept as the record of that session.
 - A cancelled cohort keeps its participants and records; it leaves the public finder, takes no new
-  participants (cohorts.join refuses it) and its participants are told by e-mail (app.jobs)."""
+  participants (cohorts.join refuses it) and its participants are told by e-mail (app.jobs).
+- Its unanswered invitations are withdrawn in the same transaction, as a coordinator withdraws one
+  (cohorts.remove_invitation: the row goes, audited), so their links answer like any withdrawn link.
+  Accepted and declined invitations stay as the cohort's record."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.models import Certificate, Cohort, Enrolment, User
+from app.models import Certificate, Cohort, CohortInvitation, Enrolment, InvitationStatus, User
 from app.models.base import utcnow
 from app.services.infra import audit
 
@@ -82,9 +85,23 @@ def cancel_cohort(session: Session, cohort: Cohort, *, actor: User, now: dt.date
     session.expire(cohort)
     user_ids = list(session.scalars(sa.select(Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)
                                     .order_by(Enrolment.id)))
+    withdrawn = _withdraw_pending_invitations(session, cohort, actor=actor)
     audit.record(session, "cohort.cancel", actor_id=actor.id, target_type="cohort", target_id=cohort.id,
-                 participants=len(user_ids), completions_kept=session.scalar(
+                 participants=len(user_ids), invitations_withdrawn=len(withdrawn), completions_kept=session.scalar(
                      sa.select(sa.func.count(Enrolment.id)).where(Enrolment.cohort_id == cohort.id,
                                                                  Enrolment.completed_at.is_not(None))))
     session.flush()
     return user_ids
+
+
+def _withdraw_pending_invitations(session: Session, cohort: Cohort, *, actor: User) -> list[int]:
+    """Withdraw the cohort's unanswered invitations (their links stop working); their ids."""
+    # Conditional on the status, so an invitation accepted at the same moment is left alone.
+    withdrawn = list(session.scalars(
+        sa.delete(CohortInvitation).where(CohortInvitation.cohort_id == cohort.id,
+                                          CohortInvitation.status == InvitationStatus.PENDING)
+        .returning(CohortInvitation.id).execution_options(synchronize_session="fetch")))
+    for invitation_id in sorted(withdrawn):
+        audit.record(session, "cohort.invitation_remove", actor_id=actor.id, target_type="cohort",
+                     target_id=cohort.id, invitation_id=invitation_id, reason="cohort_cancelled")
+    return sorted(withdrawn)
