@@ -48,16 +48,9 @@ def live_version(session: Session, course: Course) -> ContentVersion | None:
     return session.get(ContentVersion, course.live_version_id) if course.live_version_id else None
 
 
-def enrolment_for(session: Session, user: User, course: Course, *, lock: bool = False) -> Enrolment | None:
-    """The user's enrolment in the course; `lock` reads it as `locked` does, in the same one query."""
-    stmt = sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
-    if not lock:
-        return session.scalar(stmt)
-    session.flush()
-    enrolment = session.scalar(stmt.with_for_update().execution_options(populate_existing=True))
-    if enrolment is not None:
-        _note_locked(session, enrolment)
-    return enrolment
+def enrolment_for(session: Session, user: User, course: Course) -> Enrolment | None:
+    return session.scalar(sa.select(Enrolment).where(Enrolment.user_id == user.id,
+                                                     Enrolment.course_id == course.id))
 
 
 def enrolments_of(session: Session, user: User) -> list[Enrolment]:
@@ -111,7 +104,7 @@ def _note_locked(session: Session, enrolment: Enrolment) -> None:
 def locked(session: Session, enrolment: Enrolment) -> Enrolment:
     """Re-read the enrolment, locking its row on PostgreSQL until the transaction ends.
 
-    An enrolment already read with its lock in this same transaction (`enrolment_for(lock=True)`)
+    An enrolment already read with its lock in this same transaction (`locked_enrolment_in`)
     is not read again: its row cannot have changed under the lock."""
     session.flush()
     noted = session.info.get(_LOCKED)

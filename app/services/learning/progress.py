@@ -106,12 +106,22 @@ def _figures(session: Session, enrolment: Enrolment, version: ContentVersion) ->
             "latest_score": figures[2], "quiz_passed_at": figures[3]}
 
 
-def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
-    """Recount the stored figures (one query), then store them (one UPDATE when they changed)."""
-    figures = _figures(session, enrolment, _figures_version(session, enrolment, live))
+def _store_figures(session: Session, enrolment: Enrolment, figures: dict) -> None:
     for name, value in figures.items():
         setattr(enrolment, name, value)
-    session.flush()
+    session.flush()  # one UPDATE when they changed
+
+
+def _due(figures: dict, version: ContentVersion) -> bool:
+    """Whether these figures complete the course: every required lesson, and the quiz passed where
+    it is required (a self-check quiz is offered and scored but never holds completion back)."""
+    lessons_ok = figures["lessons_done"] >= figures["lessons_required"]
+    return lessons_ok and (not version.is_quiz_required or figures["quiz_passed_at"] is not None)
+
+
+def refresh_figures(session: Session, enrolment: Enrolment, live: ContentVersion) -> None:
+    """Recount the stored figures (one query), then store them (one UPDATE when they changed)."""
+    _store_figures(session, enrolment, _figures(session, enrolment, _figures_version(session, enrolment, live)))
 
 
 def settle(session: Session, enrolment: Enrolment, live: ContentVersion, now: datetime) -> bool:
@@ -123,25 +133,20 @@ def settle(session: Session, enrolment: Enrolment, live: ContentVersion, now: da
     completion (two racing requests complete it once), and no re-read after it."""
     version = _figures_version(session, enrolment, live)
     figures = _figures(session, enrolment, version)
-    if enrolment.completed_at is None:
-        lessons_ok = figures["lessons_done"] >= figures["lessons_required"]
-        quiz_ok = not version.is_quiz_required or figures["quiz_passed_at"] is not None
-        if lessons_ok and quiz_ok:
-            values = {**figures, "completed_at": now, "completed_version_id": version.id,
-                      "completed_via": CompletedVia.ONLINE, "updated_at": now}
-            table = Enrolment.__table__  # a Core UPDATE: no ORM synchronisation to skip
-            done = session.execute(sa.update(table).where(table.c.id == enrolment.id, table.c.completed_at.is_(None))
-                                   .values(**values))
-            if done.rowcount == 1:
-                for name, value in values.items():  # what the row now holds, without reading it back
-                    set_committed_value(enrolment, name, value)
-                set_committed_value(enrolment, "completed_version", version)
-                _completion_recorded(session, enrolment, version, CompletedVia.ONLINE)
-                return True
-            session.refresh(enrolment)  # completed by another request first (SQLite): keep theirs
-    for name, value in figures.items():
-        setattr(enrolment, name, value)
-    session.flush()
+    if enrolment.completed_at is None and _due(figures, version):
+        values = {**figures, "completed_at": now, "completed_version_id": version.id,
+                  "completed_via": CompletedVia.ONLINE, "updated_at": now}
+        table = Enrolment.__table__  # a Core UPDATE: no ORM synchronisation to skip
+        done = session.execute(sa.update(table).where(table.c.id == enrolment.id, table.c.completed_at.is_(None))
+                               .values(**values))
+        if done.rowcount == 1:
+            for name, value in values.items():  # what the row now holds, without reading it back
+                set_committed_value(enrolment, name, value)
+            set_committed_value(enrolment, "completed_version", version)
+            _completion_recorded(session, enrolment, version, CompletedVia.ONLINE)
+            return True
+        session.refresh(enrolment)  # completed by another request first (SQLite): keep theirs
+    _store_figures(session, enrolment, figures)
     return False
 
 
@@ -202,9 +207,7 @@ def completion_rests_on_attendance(session: Session, enrolment: Enrolment) -> bo
     if enrolment.completed_at is None or enrolment.completed_via is not CompletedVia.ATTENDANCE:
         return False
     version = _figures_version(session, enrolment, enrolling.live_version(session, enrolment.course))
-    lessons_ok = enrolment.lessons_done >= enrolment.lessons_required
-    quiz_ok = not version.is_quiz_required or enrolment.quiz_passed_at is not None
-    return not (lessons_ok and quiz_ok)
+    return not _due(stored_figures(enrolment), version)
 
 
 def withdraw_attendance_completion(session: Session, enrolment: Enrolment, *, actor_id: int,
